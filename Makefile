@@ -1,0 +1,35 @@
+# Two entry points: `make run` and `make test`. Both create or update .venv when needed.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: setup run test lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(VENV)/bin/tutor chat
+
+lint: setup
+	$(VENV)/bin/ruff check bot challenges sandbox storage tests
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+pytest: setup
+	$(PY) -m pytest
+
+test: lint typecheck pytest
+
+bench: setup
+	$(VENV)/bin/tutor bench sandbox
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,341 @@
+"""The tutor service: everything a learner or mentor can do, with no transport attached.
+
+Front ends (the console, Discord) translate their input into calls here and render what comes
+back. The service checks input, stores submissions and results, and hands grading to the
+dispatcher; it never formats for a particular medium.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.errors import BadSubmission, Busy, Forbidden, NotFound, TutorError, UnknownChallenge
+from bot.resources import resources_for
+from bot.settings import Settings
+from bot.uploads import source_from_upload
+from challenges.base import Check
+from challenges.catalogue import COMPETENCIES, Catalogue, Challenge, Resource
+from sandbox.dispatch import LocalDispatcher
+from sandbox.grading import GradeReport
+from storage import repository as repo
+
+EventSink = Callable[[dict[str, Any]], Awaitable[None] | None]
+
+
+@dataclass(frozen=True)
+class Who:
+    """A person as the front end knows them: a stable id and a display name."""
+
+    discord_id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Where:
+    """The community a request comes from (a Discord guild, or the console's named guild)."""
+
+    discord_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class HintView:
+    challenge_id: str
+    number: int
+    total: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    submission_id: int
+    challenge: Challenge
+    report: GradeReport
+    first_pass: bool  # this submission newly passed the challenge
+    points_before: int
+    points_after: int
+
+
+@dataclass(frozen=True)
+class CompetencyLine:
+    competency: int
+    title: str
+    passed: list[str]
+    total: int
+    points: int
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    who: Who
+    total_points: int
+    lines: list[CompetencyLine]
+    recent: list[Any] = field(default_factory=list)
+    reviews: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LeaderboardView:
+    title: str
+    rows: list[Any]
+    own_rank: int | None
+    page: int
+
+
+@dataclass(frozen=True)
+class QuizAnswer:
+    number: int
+    correct: bool
+    right_choice: str
+    explanation: str
+
+
+class TutorService:
+    def __init__(
+        self, settings: Settings, catalogue: Catalogue, sessions: async_sessionmaker[AsyncSession],
+        dispatcher: LocalDispatcher,
+    ) -> None:
+        self.settings = settings
+        self.catalogue = catalogue
+        self.sessions = sessions
+        self.dispatcher = dispatcher
+        self._hints: dict[tuple[str, str], int] = {}
+        self._running: set[str] = set()
+        self._last_submit: dict[str, float] = {}
+
+    # --- catalogue -------------------------------------------------------------------------
+    def challenge(self, challenge_id: str) -> Challenge:
+        found = self.catalogue.get(challenge_id.strip().lower())
+        if found is None:
+            close = difflib.get_close_matches(challenge_id, self.catalogue.ids(), n=3, cutoff=0.5)
+            raise UnknownChallenge(challenge_id, close)
+        return found
+
+    def list_challenges(self, competency: int | None = None) -> list[Challenge]:
+        if competency is not None and competency not in COMPETENCIES:
+            raise TutorError(f"Competencies are numbered 1 to 9; {competency} is not one of them.")
+        return self.catalogue.by_competency(competency)
+
+    def search_ids(self, prefix: str, limit: int = 25) -> list[Challenge]:
+        """For autocomplete: ids or titles containing what was typed, best first."""
+        needle = prefix.strip().lower()
+        hits = [c for c in self.catalogue if needle in c.id or needle in c.spec.title.lower()]
+        hits.sort(key=lambda c: (not c.id.startswith(needle), c.id))
+        return hits[:limit]
+
+    def resources(self, competency: int | None = None) -> dict[str, list[Resource]]:
+        if competency is not None and competency not in COMPETENCIES:
+            raise TutorError(f"Competencies are numbered 1 to 9; {competency} is not one of them.")
+        return resources_for(self.catalogue, competency)
+
+    def next_hint(self, who: Who, challenge_id: str) -> HintView:
+        challenge = self.challenge(challenge_id)
+        hints = challenge.spec.hints
+        if not hints:
+            raise NotFound(f"`{challenge.id}` has no hints.")
+        key = (who.discord_id, challenge.id)
+        shown = min(self._hints.get(key, 0) + 1, len(hints))
+        self._hints[key] = shown
+        return HintView(challenge.id, shown, len(hints), hints[shown - 1])
+
+    # --- submissions -----------------------------------------------------------------------
+    async def _identify(self, session: AsyncSession, who: Who, where: Where | None) -> tuple[Any, Any]:
+        user = await repo.get_or_create_user(session, who.discord_id, who.display_name)
+        guild = await repo.get_or_create_guild(session, where.discord_id, where.name) if where else None
+        return user, guild
+
+    async def submit(
+        self, who: Who, where: Where | None, challenge_id: str, filename: str, data: bytes,
+        on_event: EventSink | None = None,
+    ) -> Verdict:
+        """Check, store, grade and record one submission. Bad input still leaves a stored result."""
+        if who.discord_id in self._running:
+            raise Busy("You already have a submission being graded; wait for its verdict.")
+        wait = self._last_submit.get(who.discord_id, -1e9) + self.settings.submit_cooldown_s - time.monotonic()
+        if wait > 0:
+            raise Busy(f"Please wait {wait:.0f} s before submitting again.")
+        self._running.add(who.discord_id)
+        self._last_submit[who.discord_id] = time.monotonic()
+        try:
+            return await self._submit(who, where, challenge_id, filename, data, on_event)
+        finally:
+            self._running.discard(who.discord_id)
+
+    async def _submit(
+        self, who: Who, where: Where | None, challenge_id: str, filename: str, data: bytes,
+        on_event: EventSink | None,
+    ) -> Verdict:
+        problem: TutorError | None = None
+        source = ""
+        challenge = self.catalogue.get(challenge_id.strip().lower())
+        try:
+            if challenge is None:
+                self.challenge(challenge_id)  # raises with suggestions
+            assert challenge is not None
+            if challenge.spec.kind == "quiz":
+                raise TutorError(f"`{challenge.id}` is a quiz: play it with `/quiz`.")
+            source = source_from_upload(
+                filename, data, max_source_bytes=self.settings.max_submission_bytes,
+                max_upload_bytes=self.settings.max_upload_bytes,
+            )
+        except TutorError as exc:
+            problem = exc
+        async with self.sessions() as session:
+            user, guild = await self._identify(session, who, where)
+            points_before = await repo.total_points(session, user.id)
+            submission = await repo.create_submission(
+                session, user_id=user.id, guild_id=guild.id if guild else None,
+                challenge_id=challenge.id if challenge else challenge_id[:64], filename=filename[:200],
+                code=source,
+            )
+            await session.commit()
+            submission_id = submission.id
+        if problem is not None:
+            status = "rejected"
+            report = GradeReport(challenge.id if challenge else challenge_id, status, [Check("upload", False, str(problem))])
+            await self._record(submission_id, report, user.id, guild.id if guild else None)
+            raise problem
+        assert challenge is not None
+
+        async def relay(event: dict[str, Any]) -> None:
+            if event.get("type") == "started":
+                async with self.sessions() as session:
+                    await repo.mark_running(session, submission_id)
+                    await session.commit()
+            if on_event is not None:
+                result = on_event(event)
+                if result is not None:
+                    await result
+
+        report = await self.dispatcher.submit(challenge, source, filename=_safe_filename(filename), on_event=relay)
+        async with self.sessions() as session:
+            passed_before = challenge.id in await repo.passed_challenge_ids(session, user.id)
+        await self._record(submission_id, report, user.id, guild.id if guild else None)
+        async with self.sessions() as session:
+            points_after = await repo.total_points(session, user.id)
+        return Verdict(submission_id, challenge, report, report.passed and not passed_before, points_before, points_after)
+
+    async def _record(self, submission_id: int, report: GradeReport, user_id: int, guild_id: int | None) -> None:
+        async with self.sessions() as session:
+            await repo.record_result(
+                session, submission_id, status=report.status, passed=report.passed, score=report.score,
+                tier=report.tier, points=report.points, metrics=report.metrics,
+                checks=[c.to_dict() for c in report.checks], runtime_s=report.runtime_s,
+                stdout=report.stdout[-20000:], stderr=report.stderr[-20000:],
+            )
+            await repo.finish_submission(session, submission_id, report.status)
+            await session.commit()
+
+    async def last_code(self, who: Who, challenge_id: str | None = None) -> tuple[str, str]:
+        """(challenge id, code) of the user's last submission, for resubmitting."""
+        async with self.sessions() as session:
+            user, _ = await self._identify(session, who, None)
+            last = await repo.last_submission(session, user.id, challenge_id)
+            await session.commit()
+        if last is None:
+            raise NotFound("You have not submitted anything yet.")
+        return last.challenge_id, last.code
+
+    # --- progress and leaderboards ---------------------------------------------------------
+    def _competency_maps(self) -> tuple[dict[str, int], dict[int, int]]:
+        competency_of = {c.id: c.spec.competency for c in self.catalogue}
+        totals: dict[int, int] = {}
+        for c in self.catalogue:
+            totals[c.spec.competency] = totals.get(c.spec.competency, 0) + 1
+        return competency_of, totals
+
+    async def progress(self, who: Who) -> ProgressView:
+        competency_of, totals = self._competency_maps()
+        async with self.sessions() as session:
+            user, _ = await self._identify(session, who, None)
+            rows = await repo.progress(session, user.id, competency_of=competency_of, total_per_competency=totals)
+            total = await repo.total_points(session, user.id)
+            recent = await repo.recent_results(session, user.id, 5)
+            reviews = await repo.reviews_for_user(session, user.id)
+            await session.commit()
+        by_comp = {r.competency: r for r in rows}
+        lines = [
+            CompetencyLine(
+                n, title, list(by_comp[n].passed_challenges) if n in by_comp else [], totals.get(n, 0),
+                by_comp[n].points if n in by_comp else 0,
+            )
+            for n, title in COMPETENCIES.items()
+        ]
+        return ProgressView(who, total, lines, list(recent), list(reviews))
+
+    async def leaderboard(
+        self, who: Who, where: Where | None, *, weekly: bool = False, challenge_id: str | None = None, page: int = 1,
+    ) -> LeaderboardView:
+        if challenge_id:
+            challenge_id = self.challenge(challenge_id).id
+        since = datetime.now(UTC) - timedelta(days=7) if weekly else None
+        page = max(page, 1)
+        async with self.sessions() as session:
+            user, guild = await self._identify(session, who, where)
+            guild_id = guild.id if guild else None
+            rows = await repo.leaderboard(
+                session, guild_id=guild_id, since=since, challenge_id=challenge_id, limit=10, offset=(page - 1) * 10
+            )
+            own = await repo.rank_of(session, user.id, guild_id=guild_id, since=since, challenge_id=challenge_id)
+            await session.commit()
+        scope = where.name if where else "everyone"
+        title = f"{'Weekly' if weekly else 'All-time'} leaderboard · {scope}" + (f" · {challenge_id}" if challenge_id else "")
+        return LeaderboardView(title, list(rows), own, page)
+
+    # --- reviews ---------------------------------------------------------------------------
+    async def request_review(self, who: Who, where: Where | None, submission_id: int) -> Any:
+        async with self.sessions() as session:
+            user, guild = await self._identify(session, who, where)
+            submission = await repo.get_submission(session, submission_id)
+            if submission is None:
+                raise NotFound(f"There is no submission #{submission_id}.")
+            if submission.user_id != user.id:
+                raise Forbidden("You can only ask for a review of your own submissions.")
+            request = await repo.request_review(session, submission_id, user.id, guild.id if guild else None)
+            await session.commit()
+            return request
+
+    # --- quizzes ---------------------------------------------------------------------------
+    def quiz(self, quiz_id: str) -> Challenge:
+        challenge = self.challenge(quiz_id)
+        if challenge.spec.kind != "quiz":
+            raise TutorError(f"`{challenge.id}` is not a quiz; submit code for it with `/challenge submit`.")
+        return challenge
+
+    def quizzes(self, competency: int | None = None) -> list[Challenge]:
+        return [c for c in self.catalogue.by_competency(competency) if c.spec.kind == "quiz"]
+
+    def answer_quiz_question(self, quiz_id: str, number: int, choice: int) -> QuizAnswer:
+        question = self.quiz(quiz_id).spec.questions[number - 1]
+        if not 0 <= choice < len(question.choices):
+            raise BadSubmission(f"Choose an answer between 1 and {len(question.choices)}.")
+        return QuizAnswer(number, choice == question.answer, question.choices[question.answer], question.explanation)
+
+    async def finish_quiz(self, who: Who, where: Where | None, quiz_id: str, answers: list[int]) -> Any:
+        quiz = self.quiz(quiz_id)
+        questions = quiz.spec.questions
+        if len(answers) != len(questions):
+            raise BadSubmission(f"The quiz has {len(questions)} questions; {len(answers)} answers were given.")
+        correct = sum(1 for q, a in zip(questions, answers, strict=True) if q.answer == a)
+        passed = correct >= (quiz.spec.pass_mark or len(questions))
+        async with self.sessions() as session:
+            user, guild = await self._identify(session, who, where)
+            attempt = await repo.record_quiz_attempt(
+                session, user_id=user.id, guild_id=guild.id if guild else None, quiz_id=quiz.id, answers=answers,
+                correct=correct, total=len(questions), passed=passed, points=quiz.spec.points if passed else 0,
+            )
+            await session.commit()
+            return attempt
+
+
+def _safe_filename(filename: str) -> str:
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isalnum() or ch in "._-")[:64] or "submission.py"
+    return cleaned if cleaned.endswith(".py") else cleaned.rsplit(".", 1)[0] + ".py"
