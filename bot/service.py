@@ -215,12 +215,17 @@ class TutorService:
                     await result
 
         report = await self.dispatcher.submit(challenge, source, filename=_safe_filename(filename), on_event=relay)
-        async with self.sessions() as session:
-            passed_before = challenge.id in await repo.passed_challenge_ids(session, user.id)
+        passed_before = challenge.id in await self._passed_ids(user.id)
         await self._record(submission_id, report, user.id, guild.id if guild else None)
         async with self.sessions() as session:
             points_after = await repo.total_points(session, user.id)
         return Verdict(submission_id, challenge, report, report.passed and not passed_before, points_before, points_after)
+
+    async def _passed_ids(self, user_id: int) -> set[str]:
+        competency_of, totals = self._competency_maps()
+        async with self.sessions() as session:
+            rows = await repo.progress(session, user_id, competency_of=competency_of, total_per_competency=totals)
+        return {cid for row in rows for cid in row.passed_challenges}
 
     async def _record(self, submission_id: int, report: GradeReport, user_id: int, guild_id: int | None) -> None:
         async with self.sessions() as session:

@@ -135,6 +135,6 @@ def leaderboard(view: LeaderboardView) -> str:
     if not view.rows:
         lines.append("  nobody has points here yet: be the first!")
     for row in view.rows:
-        lines.append(f"  {row.rank:>3}. {row.display_name[:28]:<28} {row.points:>6} pts  {row.passed:>3} passed")
+        lines.append(f"  {row.rank:>3}. {row.display_name[:28]:<28} {row.points:>6} pts  {row.passed_count:>3} passed")
     lines.append(f"  your rank: {view.own_rank if view.own_rank else 'unranked'}")
     return "\n".join(lines)

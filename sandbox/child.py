@@ -44,7 +44,9 @@ class ProgressHooks:
             return original_backward(tensor, *args, **kwargs)
 
         torch.Tensor.backward = backward  # type: ignore[method-assign]
-        torch.optim.optimizer.register_optimizer_step_post_hook(self._on_step)
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        register_optimizer_step_post_hook(self._on_step)
 
     def _on_step(self, *_: Any) -> None:
         self.steps += 1
