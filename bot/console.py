@@ -118,7 +118,7 @@ class Console:
     async def hint(self, args: list[str]) -> None:
         if not args:
             raise TutorError("usage: /hint ID")
-        self.say(text.hint(self.service.next_hint(self.who, args[0])))
+        self.say(text.hint(await self.service.next_hint(self.who, args[0])))
 
     async def resources(self, args: list[str]) -> None:
         self.say(text.resources(self.service.resources(_competency(args[0]) if args else None)))
@@ -149,8 +149,8 @@ class Console:
         self.say(f"{quiz.spec.title}: {len(questions)} questions, pass with {quiz.spec.pass_mark}. Answer with the number.")
         for number, question in enumerate(questions, start=1):
             self.say(f"\nQ{number}. {question.prompt}")
-            for i, choice in enumerate(question.choices, start=1):
-                self.say(f"  {i}) {choice}")
+            for i, label in enumerate(question.choices, start=1):
+                self.say(f"  {i}) {label}")
             choice = await self._ask_choice(len(question.choices))
             if choice is None:
                 self.say("Quiz abandoned; nothing was recorded.")

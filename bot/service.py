@@ -7,6 +7,7 @@ dispatcher; it never formats for a particular medium.
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import time
 from collections.abc import Awaitable, Callable
@@ -106,7 +107,6 @@ class TutorService:
         self.catalogue = catalogue
         self.sessions = sessions
         self.dispatcher = dispatcher
-        self._hints: dict[tuple[str, str], int] = {}
         self._running: set[str] = set()
         self._last_submit: dict[str, float] = {}
 
@@ -114,7 +114,7 @@ class TutorService:
     def challenge(self, challenge_id: str) -> Challenge:
         found = self.catalogue.get(challenge_id.strip().lower())
         if found is None:
-            close = difflib.get_close_matches(challenge_id, self.catalogue.ids(), n=3, cutoff=0.5)
+            close = difflib.get_close_matches(challenge_id, self.catalogue.ids(), n=3, cutoff=0.6)
             raise UnknownChallenge(challenge_id, close)
         return found
 
@@ -135,14 +135,16 @@ class TutorService:
             raise TutorError(f"Competencies are numbered 1 to 9; {competency} is not one of them.")
         return resources_for(self.catalogue, competency)
 
-    def next_hint(self, who: Who, challenge_id: str) -> HintView:
+    async def next_hint(self, who: Who, challenge_id: str) -> HintView:
+        """Reveal the next hint; hints unlock one at a time and stay unlocked."""
         challenge = self.challenge(challenge_id)
         hints = challenge.spec.hints
         if not hints:
             raise NotFound(f"`{challenge.id}` has no hints.")
-        key = (who.discord_id, challenge.id)
-        shown = min(self._hints.get(key, 0) + 1, len(hints))
-        self._hints[key] = shown
+        async with self.sessions() as session:
+            user, _ = await self._identify(session, who, None)
+            shown = await repo.reveal_hint(session, user.id, challenge.id, len(hints))
+            await session.commit()
         return HintView(challenge.id, shown, len(hints), hints[shown - 1])
 
     # --- submissions -----------------------------------------------------------------------
@@ -197,6 +199,7 @@ class TutorService:
             )
             await session.commit()
             submission_id = submission.id
+            assert submission_id is not None
         if problem is not None:
             status = "rejected"
             report = GradeReport(challenge.id if challenge else challenge_id, status, [Check("upload", False, str(problem))])
@@ -214,7 +217,11 @@ class TutorService:
                 if result is not None:
                     await result
 
-        report = await self.dispatcher.submit(challenge, source, filename=_safe_filename(filename), on_event=relay)
+        try:
+            report = await self.dispatcher.submit(challenge, source, filename=_safe_filename(filename), on_event=relay)
+        except asyncio.CancelledError:  # the learner cancelled: the sandbox job is killed, the row says so
+            await asyncio.shield(self._mark_cancelled(submission_id))
+            raise
         passed_before = challenge.id in await self._passed_ids(user.id)
         await self._record(submission_id, report, user.id, guild.id if guild else None)
         async with self.sessions() as session:
@@ -339,8 +346,126 @@ class TutorService:
             await session.commit()
             return attempt
 
+    # --- mentors, guild settings, completion (used by the Discord front end) -----------------
+    async def guild_settings(self, where: Where) -> repo.GuildSettings:
+        """The guild's mentor role, review channel and completion role (ids as text, or None)."""
+        async with self.sessions() as session:
+            await repo.get_or_create_guild(session, where.discord_id, where.name)
+            settings = await repo.get_guild_settings(session, where.discord_id)
+            await session.commit()
+        return settings
+
+    async def set_guild_setting(self, where: Where, name: str, value: str | None) -> repo.GuildSettings:
+        """Set (or clear, with None) one of ``mentor_role_id``, ``review_channel_id``, ``completion_role_id``."""
+        if name not in repo.GUILD_SETTINGS:
+            raise TutorError(f"`{name}` is not a guild setting.")
+        async with self.sessions() as session:
+            await repo.get_or_create_guild(session, where.discord_id, where.name)
+            settings = await repo.set_guild_setting(session, where.discord_id, name, value)
+            await session.commit()
+        return settings
+
+    async def review_queue(self, where: Where | None) -> list[ReviewItem]:
+        """Waiting review requests of the guild (every guild without one), oldest first."""
+        async with self.sessions() as session:
+            guild_id = None
+            if where is not None:
+                guild = await repo.get_or_create_guild(session, where.discord_id, where.name)
+                guild_id = guild.id
+            items = await repo.review_queue(session, guild_id)
+            await session.commit()
+        return [_review_item(item) for item in items]
+
+    async def open_review(self, where: Where | None, request_id: int) -> ReviewItem:
+        """One waiting request with the code and the verdict, for a mentor to read."""
+        for item in await self.review_queue(where):
+            if item.request_id == request_id:
+                return item
+        raise NotFound(f"Review request {request_id} is not waiting any more (already reviewed, or not in this server).")
+
+    async def submission_detail(self, submission_id: int) -> tuple[Any, Any]:
+        """(submission, result or None) of one submission."""
+        async with self.sessions() as session:
+            submission = await repo.get_submission(session, submission_id)
+            if submission is None:
+                raise NotFound(f"There is no submission #{submission_id}.")
+            result = await repo.get_result(session, submission_id)
+        return submission, result
+
+    async def post_review(
+        self, mentor: Who, where: Where | None, request_id: int, verdict: str, comment: str,
+    ) -> PostedReview:
+        """Store a mentor's review (verdict ``approve`` or ``needs_work``) and close the request."""
+        from storage.errors import StorageError
+
+        if verdict not in ("approve", "needs_work"):
+            raise BadSubmission("A review's verdict is either approve or needs work.")
+        item = await self.open_review(where, request_id)
+        if item.requester.discord_id == mentor.discord_id:
+            raise Forbidden("You cannot review your own submission; ask another mentor.")
+        async with self.sessions() as session:
+            user, _ = await self._identify(session, mentor, where)
+            try:
+                review = await repo.post_review(session, request_id, user.id, verdict, comment.strip()[:4000])
+            except StorageError as exc:
+                raise NotFound("That review request was already answered by another mentor.") from exc
+            await session.commit()
+        assert review.id is not None
+        return PostedReview(review.id, request_id, item.submission_id, item.challenge_id, item.requester, mentor,
+                            verdict, comment.strip()[:4000])
+
+    async def competency_complete(self, who: Who, competency: int) -> bool:
+        """Whether the user has passed every challenge and quiz of a competency."""
+        view = await self.progress(who)
+        line = next((ln for ln in view.lines if ln.competency == competency), None)
+        return line is not None and line.total > 0 and len(set(line.passed)) >= line.total
+
+    async def _mark_cancelled(self, submission_id: int) -> None:
+        async with self.sessions() as session:
+            await repo.finish_submission(session, submission_id, "cancelled")
+            await session.commit()
+
 
 def _safe_filename(filename: str) -> str:
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = "".join(ch for ch in base if ch.isalnum() or ch in "._-")[:64] or "submission.py"
     return cleaned if cleaned.endswith(".py") else cleaned.rsplit(".", 1)[0] + ".py"
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A waiting review request as a mentor sees it."""
+
+    request_id: int
+    submission_id: int
+    challenge_id: str
+    requester: Who
+    requested_at: datetime
+    filename: str
+    code: str
+    status: str | None
+    checks: list[dict[str, Any]]
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PostedReview:
+    review_id: int
+    request_id: int
+    submission_id: int
+    challenge_id: str
+    learner: Who
+    mentor: Who
+    verdict: str
+    comment: str
+
+
+def _review_item(item: Any) -> ReviewItem:
+    result = item.result
+    return ReviewItem(
+        request_id=item.request.id, submission_id=item.submission.id, challenge_id=item.submission.challenge_id,
+        requester=Who(item.requester.discord_id, item.requester.display_name), requested_at=item.request.created_at,
+        filename=item.submission.filename, code=item.submission.code,
+        status=result.status if result is not None else item.submission.status,
+        checks=list(result.checks) if result is not None else [], metrics=dict(result.metrics) if result is not None else {},
+    )

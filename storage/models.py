@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, Text, event, text
+from sqlalchemy import JSON, CheckConstraint, Index, Text, UniqueConstraint, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
@@ -235,3 +235,16 @@ class QuizAttempt(SQLModel, table=True):
     passed: bool
     points: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class HintUnlock(SQLModel, table=True):
+    """How many of a challenge's hints a user has revealed (they unlock one at a time)."""
+
+    __tablename__ = "hint_unlocks"
+    __table_args__ = (UniqueConstraint("user_id", "challenge_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    challenge_id: str
+    shown: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -26,6 +26,7 @@ from storage.models import (
     FINISHED_STATUSES,
     RESULT_STATUSES,
     Guild,
+    HintUnlock,
     QuizAttempt,
     Result,
     Review,
@@ -73,6 +74,7 @@ __all__ = [
     "request_review",
     "review_queue",
     "reviews_for_user",
+    "reveal_hint",
     "set_guild_setting",
     "total_points",
 ]
@@ -212,15 +214,19 @@ async def mark_running(session: AsyncSession, submission_id: int) -> Submission:
 
 
 async def finish_submission(session: AsyncSession, submission_id: int, status: str) -> Submission:
-    """Set a final status and `finished_at`. Repeating the same status is a no-op; changing a
-    final status is a `Conflict` (except from `infrastructure`, which is retried)."""
+    """Set a final status and stamp `finished_at`.
+
+    The first final status wins, like the first Result does: finishing an already finished
+    submission again (a duplicate job, a cancel that lost the race) returns it unchanged.
+    Only `infrastructure` (our failure, retried) may be overwritten.
+    """
     if status not in FINISHED_STATUSES:
         raise InvalidValue(f"{status!r} is not a final submission status")
     submission = await _get(session, Submission, submission_id)
-    if submission.status == status:
+    if submission.status in FINISHED_STATUSES and (
+        submission.status != SubmissionStatus.INFRASTRUCTURE or status == submission.status
+    ):
         return submission
-    if submission.status in FINISHED_STATUSES - {SubmissionStatus.INFRASTRUCTURE}:
-        raise Conflict(f"submission {submission_id} already finished ({submission.status})")
     submission.status = status
     submission.finished_at = utcnow()
     await session.flush()
@@ -449,3 +455,21 @@ async def reviews_for_user(session: AsyncSession, user_id: int) -> list[Review]:
         .order_by(col(Review.created_at).desc(), col(Review.id).desc())
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def reveal_hint(session: AsyncSession, user_id: int, challenge_id: str, available: int) -> int:
+    """Reveal the next hint (up to ``available``) and return how many are now shown."""
+    row = await _hint_row(session, user_id, challenge_id) or await _insert_or_fetch(
+        session, HintUnlock(user_id=user_id, challenge_id=challenge_id, shown=0),
+        lambda: _hint_row(session, user_id, challenge_id),
+    )
+    row.shown = min(row.shown + 1, available)
+    row.updated_at = utcnow()
+    session.add(row)
+    await session.flush()
+    return row.shown
+
+
+async def _hint_row(session: AsyncSession, user_id: int, challenge_id: str) -> HintUnlock | None:
+    stmt = select(HintUnlock).where(col(HintUnlock.user_id) == user_id, col(HintUnlock.challenge_id) == challenge_id)
+    return (await session.execute(stmt)).scalar_one_or_none()

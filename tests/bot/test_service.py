@@ -132,8 +132,8 @@ async def test_one_job_per_user(service: TutorService) -> None:
         await service.submit(ALICE, GUILD, SHAPES, "a.py", b"x = 1\n")
 
 
-def test_hints_unlock_one_by_one(service: TutorService) -> None:
+async def test_hints_unlock_one_by_one(service: TutorService) -> None:
     total = len(service.challenge(SHAPES).spec.hints)
-    seen = [service.next_hint(ALICE, SHAPES) for _ in range(total + 1)]
+    seen = [await service.next_hint(ALICE, SHAPES) for _ in range(total + 1)]
     assert [h.number for h in seen] == [*range(1, total + 1), total]
     assert len({h.text for h in seen}) == total

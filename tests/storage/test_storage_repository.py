@@ -78,10 +78,12 @@ async def test_submission_lifecycle(session: AsyncSession, seed: Any) -> None:
     assert done.status == "passed" and done.finished_at is not None
     assert done.finished_at >= running.started_at
     assert await repo.queued_or_running_for_user(session, uid) == []
-    assert (await repo.finish_submission(session, sub.id, "passed")).status == "passed"  # no-op
+    finished_at = done.finished_at
+    # first final status wins: a duplicate job or a late cancel changes nothing
+    for late in ("passed", "failed", "cancelled"):
+        again = await repo.finish_submission(session, sub.id, late)
+        assert again.status == "passed" and again.finished_at == finished_at
 
-    with pytest.raises(Conflict):
-        await repo.finish_submission(session, sub.id, "failed")
     with pytest.raises(Conflict):
         await repo.mark_running(session, sub.id)
     with pytest.raises(InvalidValue):
@@ -252,3 +254,11 @@ async def test_review_flow(session: AsyncSession, seed: Any) -> None:
     reviews = await repo.reviews_for_user(session, learner)
     assert [r.id for r in reviews] == [second.id, review.id]
     assert await repo.reviews_for_user(session, mentor) == []
+
+
+@pytest.mark.asyncio
+async def test_hints_are_revealed_one_at_a_time_and_remembered(session: AsyncSession) -> None:
+    user = await repo.get_or_create_user(session, "hint:1", "Hinty")
+    shown = [await repo.reveal_hint(session, user.id, "shapes-classifier", 3) for _ in range(4)]
+    assert shown == [1, 2, 3, 3]
+    assert await repo.reveal_hint(session, user.id, "denoiser", 2) == 1
