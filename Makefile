@@ -24,7 +24,7 @@ typecheck: setup
 	$(VENV)/bin/mypy
 
 pytest: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 test: lint typecheck pytest
 

@@ -72,9 +72,9 @@ __all__ = [
     "record_quiz_attempt",
     "record_result",
     "request_review",
+    "reveal_hint",
     "review_queue",
     "reviews_for_user",
-    "reveal_hint",
     "set_guild_setting",
     "total_points",
 ]
@@ -459,10 +459,13 @@ async def reviews_for_user(session: AsyncSession, user_id: int) -> list[Review]:
 
 async def reveal_hint(session: AsyncSession, user_id: int, challenge_id: str, available: int) -> int:
     """Reveal the next hint (up to ``available``) and return how many are now shown."""
-    row = await _hint_row(session, user_id, challenge_id) or await _insert_or_fetch(
-        session, HintUnlock(user_id=user_id, challenge_id=challenge_id, shown=0),
-        lambda: _hint_row(session, user_id, challenge_id),
-    )
+    row = await _hint_row(session, user_id, challenge_id)
+    if row is None:
+        row = await _insert_or_fetch(
+            session, HintUnlock(user_id=user_id, challenge_id=challenge_id, shown=0),
+            lambda: _hint_row(session, user_id, challenge_id),
+        )
+    assert row is not None
     row.shown = min(row.shown + 1, available)
     row.updated_at = utcnow()
     session.add(row)
