@@ -28,7 +28,7 @@ def sandbox_hidden_paths(settings: Settings) -> list[str]:
 
 def build_sandbox(settings: Settings) -> Sandbox:
     return Sandbox(unsafe=settings.sandbox_unsafe, slots=settings.sandbox_pool_size,
-                   hide_paths=sandbox_hidden_paths(settings))
+                   hide_paths=sandbox_hidden_paths(settings), pool=settings.pool_config())
 
 
 @asynccontextmanager

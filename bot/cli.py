@@ -196,6 +196,85 @@ def cmd_sandbox_run(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if result["status"] == "ok" else EXIT_FAILED
 
 
+def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        print("tutor bot: no Discord token. Set TUTOR_DISCORD_TOKEN (in the environment or .env) to the bot token "
+              "from the Discord developer portal; `tutor chat` runs the same tutor in a terminal.", file=sys.stderr)
+        return EXIT_ERROR
+    from bot.discord.client import run_bot
+
+    asyncio.run(run_bot(settings))
+    return EXIT_OK
+
+
+def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
+    """Print (--json) or sync (--sync) exactly the command payloads `tree.sync` sends."""
+    import discord
+
+    from bot.discord.sync import check_limits, command_payloads, offline_bot, payload_hash
+
+    guild_id = args.guild or None
+
+    async def build() -> tuple[Any, list[dict[str, Any]]]:
+        bot = await offline_bot()
+        if guild_id:
+            bot.tree.copy_global_to(guild=discord.Object(guild_id))
+        return bot, command_payloads(bot, discord.Object(guild_id) if guild_id else None)
+
+    bot, payloads = asyncio.run(build())
+    problems = check_limits(payloads)
+    if args.json:
+        _print_json(payloads)
+    elif not args.sync:
+        for p in payloads:
+            print(f"/{p['name']}: {p.get('description', '')}")
+        print(f"{len(payloads)} commands · sha256 {payload_hash(payloads)[:16]}")
+    if problems:
+        print("tutor commands: the tree breaks Discord's limits:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return EXIT_FAILED
+    if not args.sync:
+        return EXIT_OK
+    if settings.discord_token is None:
+        print("tutor commands --sync: set TUTOR_DISCORD_TOKEN first.", file=sys.stderr)
+        return EXIT_ERROR
+    token = settings.discord_token.get_secret_value()
+
+    async def sync() -> int:
+        async with bot:
+            await bot.login(token)
+            synced = await bot.tree.sync(guild=discord.Object(guild_id) if guild_id else None)
+        return len(synced)
+
+    try:
+        count = asyncio.run(sync())
+    except discord.HTTPException as exc:
+        print(f"tutor commands --sync: Discord refused: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"synced {count} commands " + (f"to guild {guild_id}" if guild_id else "globally (may take a while to appear)"),
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_bench_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import sandbox_hidden_paths
+    from sandbox.bench import run_bench
+
+    try:
+        result = asyncio.run(run_bench(n=args.n, cold_n=args.cold, config=settings.pool_config(),
+                                       hide_paths=sandbox_hidden_paths(settings)))
+    except RuntimeError as exc:
+        print(f"tutor bench sandbox: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        _print_json(result)
+    else:
+        for key in ("warm_trivial_ms", "warm_train_ms", "cold_train_ms"):
+            v = result[key]
+            print(f"{key:16} median {v['median']} ms  p95 {v['p95']} ms  n={v['n']}")
+        print(f"ratio {result['ratio']}x  zygote {result['zygote_rss_mb']} MB  child {result['child_rss_mb']} MB")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tutor", description="torch-tutor: PyTorch challenges graded by real training.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -204,6 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", default=getpass.getuser() or "learner")
     chat.add_argument("--guild", default=None)
     chat.set_defaults(func=cmd_chat)
+
+    discord_bot = sub.add_parser("bot", help="the Discord bot (needs TUTOR_DISCORD_TOKEN)")
+    discord_bot.set_defaults(func=cmd_bot)
+
+    cmds = sub.add_parser("commands", help="the slash-command payloads: print them, or sync them to Discord")
+    cmds.add_argument("--json", action="store_true", help="print exactly what a sync would send")
+    cmds.add_argument("--sync", action="store_true", help="PUT the commands to Discord (globally, or to --guild)")
+    cmds.add_argument("--guild", type=int, default=None, help="a guild id: sync there (instant) instead of globally")
+    cmds.set_defaults(func=cmd_commands)
 
     grade = sub.add_parser("grade", help="grade a file exactly as the bot would")
     grade.add_argument("challenge")
@@ -234,6 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=None)
     run.add_argument("--memory-mb", type=int, default=None)
     run.set_defaults(func=cmd_sandbox_run)
+
+    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="action", required=True)
+    bench_sandbox = bench.add_parser("sandbox", help="warm pool vs a cold interpreter per job, fully isolated")
+    bench_sandbox.add_argument("--json", action="store_true")
+    bench_sandbox.add_argument("--n", type=int, default=20, help="warm jobs of each kind")
+    bench_sandbox.add_argument("--cold", type=int, default=3, help="cold jobs")
+    bench_sandbox.set_defaults(func=cmd_bench_sandbox)
     return parser
 
 

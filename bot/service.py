@@ -416,9 +416,18 @@ class TutorService:
 
     async def competency_complete(self, who: Who, competency: int) -> bool:
         """Whether the user has passed every challenge and quiz of a competency."""
+        items = self.catalogue.by_competency(competency)
+        if not items:
+            return False
         view = await self.progress(who)
         line = next((ln for ln in view.lines if ln.competency == competency), None)
-        return line is not None and line.total > 0 and len(set(line.passed)) >= line.total
+        passed = set(line.passed) if line is not None else set()
+        if any(c.spec.kind == "quiz" for c in items):
+            async with self.sessions() as session:
+                user, _ = await self._identify(session, who, None)
+                passed |= await _passed_quiz_ids(session, user.id)
+                await session.commit()
+        return all(c.id in passed for c in items)
 
     async def _mark_cancelled(self, submission_id: int) -> None:
         async with self.sessions() as session:
@@ -469,3 +478,15 @@ def _review_item(item: Any) -> ReviewItem:
         status=result.status if result is not None else item.submission.status,
         checks=list(result.checks) if result is not None else [], metrics=dict(result.metrics) if result is not None else {},
     )
+
+
+async def _passed_quiz_ids(session: AsyncSession, user_id: int) -> set[str]:
+    """Quizzes the user has passed at least once. A repository-style helper: it belongs in
+    `storage.repository` (storage's `progress` lists passed graded challenges only)."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from storage.models import QuizAttempt
+
+    stmt = select(col(QuizAttempt.quiz_id)).where(col(QuizAttempt.user_id) == user_id, col(QuizAttempt.passed).is_(True))
+    return {str(row) for row in (await session.execute(stmt)).scalars()}

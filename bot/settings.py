@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sandbox.job import Limits
+from sandbox.pool import PoolConfig
 
 
 class Settings(BaseSettings):
@@ -31,12 +32,30 @@ class Settings(BaseSettings):
     job_predict_s: float = Field(15.0, gt=0, description="inference on hidden inputs")
     job_output_bytes: int = Field(1 << 20, ge=1024, description="stdout+stderr kept per job")
     job_scratch_mb: int = Field(64, ge=1, description="writable scratch tmpfs per job")
+    sandbox_spare_slots: int = Field(2, ge=0, le=32, description="extra pool slots whose spare children are enclosed ahead of time")
+    sandbox_uid_base: int = Field(61000, ge=1000, description="job uid = base + slot (distinct per concurrent job)")
+    sandbox_preload: list[str] = Field(default_factory=list, description="extra modules the zygote imports before forking")
+    sandbox_gpu_devices: list[str] = Field(default_factory=list, description="CUDA device indices jobs may use, one job per device")
+    sandbox_gpu_memory_fraction: float = Field(0.9, gt=0, le=1, description="per-job CUDA memory cap")
 
     max_submission_bytes: int = Field(50_000, ge=1000, description="largest accepted source file")
     max_upload_bytes: int = Field(1_000_000, ge=1000, description="largest accepted upload (.ipynb)")
     submit_cooldown_s: float = Field(20.0, ge=0, description="per-user pause between submissions")
     guild_cooldown_per_minute: int = Field(30, ge=1, description="submissions per guild per minute")
     progress_edit_interval_s: float = Field(3.0, ge=1, description="Discord progress edit throttle")
+    interaction_token_margin_s: float = Field(
+        60.0, ge=0, le=600, description="switch grading updates to channel messages this long before the 15-min token expires"
+    )
+    command_cooldown_s: float = Field(2.0, ge=0, description="per-user pause between Discord commands that query the database")
+
+    def pool_config(self) -> PoolConfig:
+        """The warm pool's settings (documented defaults in ``sandbox.pool.PoolConfig``)."""
+        base = PoolConfig()
+        return PoolConfig(
+            size=self.sandbox_pool_size, spare_slots=self.sandbox_spare_slots, uid_base=self.sandbox_uid_base,
+            preload=base.preload + tuple(self.sandbox_preload), gpu_devices=tuple(self.sandbox_gpu_devices),
+            gpu_memory_fraction=self.sandbox_gpu_memory_fraction,
+        )
 
     def job_limits(self) -> Limits:
         return Limits(

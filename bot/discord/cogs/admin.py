@@ -1,0 +1,72 @@
+"""`/admin ...`: per-guild settings (mentor role, review channel, completion role). Manage Server only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.views import tutor
+
+if TYPE_CHECKING:
+    from bot.discord.client import TutorBot
+
+
+def _show(value: str | None, kind: str) -> str:
+    if not value:
+        return "not set"
+    return f"<@&{value}>" if kind == "role" else f"<#{value}>"
+
+
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
+class Admin(commands.GroupCog, group_name="admin", group_description="Server settings for the tutor (Manage Server)"):
+    def __init__(self, bot: TutorBot) -> None:
+        self.bot = bot
+
+    async def _set(self, interaction: discord.Interaction, field: str, value: str | None, what: str) -> None:
+        where = tutor(interaction)._where(interaction)
+        await self.bot.service.set_guild_setting(where, field, value)
+        await interaction.response.send_message(f"{what}: {'cleared' if value is None else 'saved'}.", ephemeral=True)
+
+    @app_commands.command(name="mentor-role", description="The role whose members review submissions (omit to clear)")
+    @app_commands.describe(role="Mentor role")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def mentor_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        await self._set(interaction, "mentor_role_id", str(role.id) if role else None,
+                        f"Mentor role {role.mention if role else ''}".strip())
+
+    @app_commands.command(name="review-channel", description="Where review requests are announced (omit to clear)")
+    @app_commands.describe(channel="A text channel the bot can post in")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def review_channel(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        if channel is not None:
+            mine = channel.permissions_for(channel.guild.me)
+            if not (mine.send_messages and mine.create_public_threads):
+                raise app_commands.BotMissingPermissions(["send_messages", "create_public_threads"])
+        await self._set(interaction, "review_channel_id", str(channel.id) if channel else None,
+                        f"Review channel {channel.mention if channel else ''}".strip())
+
+    @app_commands.command(name="completion-role", description="Role granted when a learner completes a competency (omit to clear)")
+    @app_commands.describe(role="A role below the bot's highest role")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.checks.bot_has_permissions(manage_roles=True)
+    async def completion_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        if role is not None and interaction.guild is not None and role >= interaction.guild.me.top_role:
+            raise app_commands.CheckFailure(f"{role.name} is above my highest role, so I could not grant it; move my role higher.")
+        await self._set(interaction, "completion_role_id", str(role.id) if role else None,
+                        f"Completion role {role.mention if role else ''}".strip())
+
+    @app_commands.command(name="settings", description="Show this server's tutor settings")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def settings(self, interaction: discord.Interaction) -> None:
+        current = await self.bot.service.guild_settings(tutor(interaction)._where(interaction))
+        await interaction.response.send_message(
+            f"Mentor role: {_show(current.mentor_role_id, 'role')}\nReview channel: {_show(current.review_channel_id, 'channel')}\n"
+            f"Completion role: {_show(current.completion_role_id, 'role')}", ephemeral=True)
+
+
+async def setup(bot: TutorBot) -> None:
+    await bot.add_cog(Admin(bot))

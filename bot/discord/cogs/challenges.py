@@ -1,0 +1,126 @@
+"""`/challenge list|show|submit|resubmit`: browse the catalogue and submit solutions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import limits as L
+from bot.discord import render
+from bot.discord.grading import LiveGrade, who_of
+from bot.discord.views import ChallengeView, CodeModal, Paginator, tutor
+from bot.errors import BadSubmission, Busy
+from challenges.catalogue import COMPETENCIES
+
+if TYPE_CHECKING:
+    from bot.discord.client import TutorBot
+
+ACCEPTED = (".py", ".ipynb")
+COMPETENCY_CHOICES = [app_commands.Choice(name=render.clip(f"{n}. {title}", L.CHOICE_NAME), value=n)
+                      for n, title in COMPETENCIES.items()]
+
+
+def user_submit_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    per = tutor(interaction).settings.submit_cooldown_s
+    return app_commands.Cooldown(1, per) if per > 0 else None
+
+
+def guild_submit_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    return app_commands.Cooldown(tutor(interaction).settings.guild_cooldown_per_minute, 60.0)
+
+
+def query_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    per = tutor(interaction).settings.command_cooldown_s
+    return app_commands.Cooldown(1, per) if per > 0 else None
+
+
+def by_user(interaction: discord.Interaction) -> int:
+    return interaction.user.id
+
+
+def by_guild(interaction: discord.Interaction) -> int:
+    return interaction.guild_id or interaction.user.id
+
+
+async def challenge_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Ids or titles containing what was typed: in memory, 25 at most, well inside 3 s."""
+    hits = tutor(interaction).service.search_ids(current, limit=L.AUTOCOMPLETE_CHOICES)
+    return [app_commands.Choice(name=render.clip(f"{c.id} · {c.spec.title}", L.CHOICE_NAME), value=c.id) for c in hits]
+
+
+def no_job_running(interaction: discord.Interaction) -> None:
+    if interaction.user.id in tutor(interaction).jobs:
+        raise Busy("You already have a submission being graded; wait for its verdict (or cancel it).")
+
+
+class Challenges(commands.GroupCog, group_name="challenge", group_description="Browse PyTorch challenges and submit solutions"):
+    def __init__(self, bot: TutorBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="list", description="List the challenges, optionally of one competency")
+    @app_commands.describe(competency="Only this competency")
+    @app_commands.choices(competency=COMPETENCY_CHOICES)
+    async def list_(self, interaction: discord.Interaction, competency: app_commands.Choice[int] | None = None) -> None:
+        challenges = self.bot.service.list_challenges(competency.value if competency else None)
+        pages = render.challenge_pages(challenges)
+        if len(pages) == 1:
+            await interaction.response.send_message(embed=pages[0])
+            return
+        view = Paginator(interaction.user.id, pages)
+        await interaction.response.send_message(embed=pages[0], view=view)
+        view.message = await interaction.original_response()
+
+    @app_commands.command(name="show", description="Show a challenge: statement, contract, limits and starter code")
+    @app_commands.describe(challenge="Challenge id (start typing to search)")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    async def show(self, interaction: discord.Interaction, challenge: str) -> None:
+        found = self.bot.service.challenge(challenge)
+        if found.spec.kind == "graded":
+            await interaction.response.send_message(embed=render.challenge_embed(found), view=ChallengeView(found),
+                                                    file=render.starter_file(found))
+        else:
+            await interaction.response.send_message(embed=render.challenge_embed(found))
+
+    @app_commands.command(name="submit", description="Submit a solution: attach a .py or .ipynb file, or paste code")
+    @app_commands.describe(challenge="Challenge id (start typing to search)",
+                           file="Your solution as a .py or .ipynb file (without one, a code box opens)")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.checks.dynamic_cooldown(user_submit_cooldown, key=by_user)
+    @app_commands.checks.dynamic_cooldown(guild_submit_cooldown, key=by_guild)
+    async def submit(self, interaction: discord.Interaction, challenge: str, file: discord.Attachment | None = None) -> None:
+        found = self.bot.service.challenge(challenge)
+        if found.spec.kind == "quiz":
+            raise BadSubmission(f"`{found.id}` is a quiz: play it with `/quiz {found.spec.competency}`.")
+        no_job_running(interaction)
+        if file is None:
+            await interaction.response.send_modal(CodeModal(found))
+            return
+        if not file.filename.lower().endswith(ACCEPTED):
+            raise BadSubmission(f"`{render.name(file.filename)}` is not a .py or .ipynb file.")
+        limit = min(self.bot.settings.max_upload_bytes, getattr(interaction, "attachment_size_limit", None) or L.ATTACHMENT_BYTES)
+        if file.size > limit:
+            raise BadSubmission(f"`{render.name(file.filename)}` is {file.size:,} bytes; the limit is {limit:,}.")
+        await interaction.response.defer(thinking=True)
+        data = await file.read()
+        await LiveGrade.start(self.bot, interaction, found, file.filename, data)
+
+    @app_commands.command(name="resubmit", description="Edit and resubmit your last solution")
+    @app_commands.describe(challenge="Which challenge (default: the one you submitted last)")
+    @app_commands.autocomplete(challenge=challenge_autocomplete)
+    @app_commands.checks.dynamic_cooldown(user_submit_cooldown, key=by_user)
+    @app_commands.checks.dynamic_cooldown(guild_submit_cooldown, key=by_guild)
+    async def resubmit(self, interaction: discord.Interaction, challenge: str | None = None) -> None:
+        no_job_running(interaction)
+        wanted = self.bot.service.challenge(challenge).id if challenge else None
+        challenge_id, code = await self.bot.service.last_code(who_of(interaction.user), wanted)
+        if len(code) > L.TEXT_INPUT:
+            raise BadSubmission(f"Your last solution has {len(code):,} characters, more than a code box holds "
+                                f"({L.TEXT_INPUT:,}); attach the file to `/challenge submit` instead.")
+        await interaction.response.send_modal(CodeModal(self.bot.service.challenge(challenge_id), default=code))
+
+
+async def setup(bot: TutorBot) -> None:
+    await bot.add_cog(Challenges(bot))
