@@ -43,7 +43,7 @@ class ProgressHooks:
                 hooks.losses.append(float(tensor.detach().float().item()))
             return original_backward(tensor, *args, **kwargs)
 
-        torch.Tensor.backward = backward  # type: ignore[method-assign]
+        torch.Tensor.backward = backward  # type: ignore[method-assign,assignment]
         from torch.optim.optimizer import register_optimizer_step_post_hook
 
         register_optimizer_step_post_hook(self._on_step)
@@ -74,12 +74,22 @@ def learner_traceback(exc: BaseException, filename: str) -> str:
     return "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc))
 
 
+def _flush() -> None:
+    """Output written so far reaches the pipes before the result: the supervisor stops reading then."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
 def run_script(channel: BlockingChannel, job: dict[str, Any]) -> None:
     """Plain run (``tutor sandbox run``): the file runs as ``__main__``."""
     source, filename = job["source"], job["filename"]
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": filename}
     code = compile(source, filename, "exec", dont_inherit=True)
     exec(code, namespace)
+    _flush()
     channel.send("done")
 
 
@@ -109,18 +119,37 @@ def run_graded(channel: BlockingChannel, job: dict[str, Any]) -> None:
     facts["_steps"] = hooks.steps
     channel.send("facts", facts)
     inputs = channel.recv()["payload"]
-    ctx.phase("predict")
     predictions = harness.predict(learner, state, inputs, ctx)
+    _flush()
     channel.send("predictions", dict(predictions))
 
 
-def main(fd: int) -> None:
+def setup_device(job: dict[str, Any]) -> None:
+    """GPU jobs: CUDA is initialised here, after isolation, never in the zygote; then capped."""
+    device = str(job.get("device", "cpu"))
+    if not device.startswith("cuda"):
+        return
+    import torch
+
+    index = int(device.partition(":")[2] or 0)
+    torch.cuda.init()
+    torch.cuda.set_device(index)
+    torch.cuda.set_per_process_memory_fraction(float(job.get("gpu_memory_fraction", 0.9)), index)
+
+
+def main(fd: int, isolation_ms: dict[str, float] | None = None) -> None:
     channel = BlockingChannel(socket.socket(fileno=fd))
+    for stream in (sys.stdout, sys.stderr):  # the zygote's are block-buffered (python -I ignores the env)
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(line_buffering=True)
+    channel.send("isolated", timings=isolation_ms or {})  # the supervisor now knows any later failure is the job's own
     job = channel.recv()["payload"]
     try:
         import torch
 
         torch.set_num_threads(int(job.get("threads", 1)))
+        setup_device(job)
         if job.get("harness"):
             run_graded(channel, job)
         else:

@@ -56,3 +56,4 @@ class JobOutcome:
     predictions: dict[str, Any] | None = None
     losses: list[float] = field(default_factory=list)
     violations: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, Any] = field(default_factory=dict)  # where the wall time went (ms)

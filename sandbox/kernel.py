@@ -1,4 +1,8 @@
-"""Thin ctypes wrappers for the kernel calls Python 3.11 does not expose (unshare, mount, prctl)."""
+"""Thin ctypes wrappers for the kernel calls Python 3.11 does not expose (unshare, mount, prctl).
+
+They live in one place so the isolation code reads as a list of steps, and so a missing call
+fails loudly with the errno instead of silently skipping a protection.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,20 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_CHILD_SUBREAPER = 36
+
+SYS_close_range = 436  # x86_64 and aarch64 share this number
+
+
+def close_range(first: int, last: int = 0xFFFFFFFF) -> None:
+    """Close every fd from ``first`` on (falls back to a loop where the call is missing)."""
+    if _libc.syscall(ctypes.c_long(SYS_close_range), ctypes.c_uint(first), ctypes.c_uint(last), ctypes.c_uint(0)) != 0:
+        os.closerange(first, min(last + 1, 65536))
+
+
+def sethostname(name: str) -> None:
+    data = name.encode()
+    _check(_libc.sethostname(data, ctypes.c_size_t(len(data))), "sethostname")
 
 
 def _check(result: int, what: str) -> None:

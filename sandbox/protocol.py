@@ -87,7 +87,7 @@ class FrameReader:
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
         self._buf.extend(data)
-        messages = []
+        messages: list[dict[str, Any]] = []
         while True:
             frame = self._next_frame()
             if frame is None:

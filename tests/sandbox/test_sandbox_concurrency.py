@@ -1,0 +1,45 @@
+"""Twenty jobs at once on a pool of two: all complete, none is lost, none sees another's files or processes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sandbox_support import assert_clean, run_job
+
+from sandbox.runner import Sandbox
+
+pytestmark = pytest.mark.sandbox
+
+JOB = """
+import os, time
+me = {i}
+open(f"/tmp/job-{{me}}", "w").write("mine")
+time.sleep(0.2)
+others = sorted(f for f in os.listdir("/tmp") if f != f"job-{{me}}")
+visible = []
+for pid in range(2, 300):
+    try:
+        os.kill(pid, 0)
+        visible.append(pid)
+    except OSError:
+        pass
+print(f"job {{me}} uid {{os.getuid()}} others {{others}} pids {{visible}}")
+"""
+
+
+async def test_twenty_jobs_on_two_slots(sandbox: Sandbox) -> None:
+    outcomes = await asyncio.gather(*(run_job(sandbox, JOB.format(i=i), timeout=60) for i in range(20)))
+    assert [o.status for o in outcomes] == ["ok"] * 20, [(o.status, o.error, o.stderr[-300:]) for o in outcomes]
+    for i, outcome in enumerate(outcomes):
+        assert f"job {i} " in outcome.stdout, outcome.stdout
+        assert "others [] pids []" in outcome.stdout, outcome.stdout
+    await assert_clean(sandbox, *outcomes)
+
+
+async def test_concurrent_jobs_have_distinct_uids(sandbox: Sandbox) -> None:
+    source = "import os, time\ntime.sleep(0.5)\nprint('uid', os.getuid())"
+    a, b = await asyncio.gather(run_job(sandbox, source), run_job(sandbox, source))
+    assert a.status == b.status == "ok"
+    assert a.stdout != b.stdout, "two jobs running at the same time shared a uid"
+    await assert_clean(sandbox, a, b)
