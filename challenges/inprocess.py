@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from challenges.base import Evaluation, HarnessContext
 from challenges.catalogue import Challenge
@@ -28,6 +29,9 @@ from challenges.catalogue import Challenge
 class RunResult:
     evaluation: Evaluation
     train_s: float
+    train_cpu_s: float
+    steps: int
+    est_uncontended_train_s: float
     total_s: float
     grader_s: float
     facts: dict[str, Any]
@@ -59,6 +63,7 @@ def run(
     train_seed: int | None = None,
     test_seed: int | None = None,
     threads: int | None = None,
+    budget_s: float | None = None,
 ) -> RunResult:
     """Grade ``module_path`` (one of our own files) on ``challenge`` in this process."""
     spec = challenge.spec
@@ -69,7 +74,7 @@ def run(
     harness = importlib.import_module(f"{challenge.package}.harness")
     events: list[dict[str, Any]] = []
     ctx = HarnessContext(
-        time_budget_s=spec.limits.train_budget_s,
+        time_budget_s=spec.limits.train_budget_s if budget_s is None else budget_s,
         threads=threads,
         report=lambda **event: events.append(event),
     )
@@ -77,8 +82,23 @@ def run(
     data = _jsonable(grader.training_data(spec.seeds.train if train_seed is None else train_seed))
     t_data = time.perf_counter()
     learner = import_file(module_path)
-    state = harness.train(learner, data, ctx)
+    stamps: list[float] = []
+
+    def count(*_: Any) -> None:
+        stamps.append(time.perf_counter())
+
+    handle = register_optimizer_step_post_hook(count)
+    cpu0 = time.process_time()
+    try:
+        state = harness.train(learner, data, ctx)
+    finally:
+        handle.remove()
     t_train = time.perf_counter()
+    cpu_train = time.process_time() - cpu0
+    gaps = np.diff(np.asarray([t_data, *stamps]))
+    # On a shared machine wall time is noise; the 10th-percentile step time x steps estimates
+    # what the same training costs on an idle host with the same thread count.
+    estimate = float(np.percentile(gaps, 10) * len(gaps)) if len(gaps) else 0.0
     facts = _jsonable(harness.facts(learner, state, ctx))
     t1 = time.perf_counter()
     inputs, labels = grader.test_data(spec.seeds.test if test_seed is None else test_seed)
@@ -90,6 +110,9 @@ def run(
     return RunResult(
         evaluation=evaluation,
         train_s=t_train - t_data,
+        train_cpu_s=cpu_train,
+        steps=len(stamps),
+        est_uncontended_train_s=estimate,
         total_s=t4 - t0,
         grader_s=(t_data - t0) + (t2 - t1) + (t4 - t3),
         facts=facts,

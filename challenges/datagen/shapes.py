@@ -34,11 +34,7 @@ def _masks(kind: np.ndarray, dx: np.ndarray, dy: np.ndarray, r: np.ndarray) -> n
     circle = dx * dx + dy * dy <= r * r
     square = np.maximum(adx, ady) <= 0.85 * r
     half_in = 0.5 * r  # inradius of an equilateral triangle with circumradius r
-    triangle = (
-        (dy <= half_in)
-        & (_SQRT3_2 * dx - 0.5 * dy <= half_in)
-        & (-_SQRT3_2 * dx - 0.5 * dy <= half_in)
-    )
+    triangle = (dy <= half_in) & (_SQRT3_2 * dx - 0.5 * dy <= half_in) & (-_SQRT3_2 * dx - 0.5 * dy <= half_in)
     arm = 0.3 * r
     cross = ((adx <= arm) & (ady <= r)) | ((ady <= arm) & (adx <= r))
     k = kind[:, None, None]
@@ -84,9 +80,7 @@ def make_shapes(
     return add_noise(clean, noise, rng), labels
 
 
-def make_denoise_pairs(
-    n: int, seed: int, size: int = 28, sigma: float = 0.3
-) -> tuple[np.ndarray, np.ndarray]:
+def make_denoise_pairs(n: int, seed: int, size: int = 28, sigma: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
     """Denoising pairs ``(noisy, clean)``, both ``(n, 1, size, size)`` float32 in [0, 1].
 
     Clean images are off-centre shapes without noise; the noise comes from a separate generator

@@ -28,18 +28,14 @@ def tagging_labels(x: np.ndarray) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def make_tagging(
-    n: int, seed: int, seq_len: int = SEQ_LEN, vocab: int = VOCAB
-) -> tuple[np.ndarray, np.ndarray]:
+def make_tagging(n: int, seed: int, seq_len: int = SEQ_LEN, vocab: int = VOCAB) -> tuple[np.ndarray, np.ndarray]:
     """``(X, Y)``: int64 tokens (N, T) uniform over ``vocab`` and their int64 tags (N, T)."""
     rng = np.random.default_rng(seed)
     x = rng.integers(0, vocab, size=(n, seq_len)).astype(np.int64)
     return x, tagging_labels(x)
 
 
-def randomise_future(
-    x: np.ndarray, seed: int, vocab: int = VOCAB
-) -> tuple[np.ndarray, np.ndarray]:
+def randomise_future(x: np.ndarray, seed: int, vocab: int = VOCAB) -> tuple[np.ndarray, np.ndarray]:
     """A copy of ``x`` with the tokens after ``pivot + 2`` redrawn, and the per-row pivots.
 
     Pivots are uniform in [0, T - 4], so at least one token is redrawn in every row; tags at

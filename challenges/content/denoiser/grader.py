@@ -95,9 +95,7 @@ class DenoiserGrader:
             "mse_ratio_vs_noisy": mse / noisy_mse,
         }
         spec = load_spec(FOLDER)
-        return conclude(
-            checks, metrics, score=1.0 - ratio, primary=ratio, tiers=spec.tiers, pictures=pictures
-        )
+        return conclude(checks, metrics, score=1.0 - ratio, primary=ratio, tiers=spec.tiers, pictures=pictures)
 
 
 GRADER = DenoiserGrader()

@@ -58,9 +58,7 @@ def facts(learner: ModuleType, state: nn.Module, ctx: HarnessContext) -> dict[st
     return out
 
 
-def predict(
-    learner: ModuleType, state: nn.Module, inputs: dict[str, Any], ctx: HarnessContext
-) -> dict[str, Any]:
+def predict(learner: ModuleType, state: nn.Module, inputs: dict[str, Any], ctx: HarnessContext) -> dict[str, Any]:
     ctx.phase("predict")
     model = state
     denoise = kit.contract_fn(learner, "denoise")

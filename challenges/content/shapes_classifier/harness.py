@@ -57,9 +57,7 @@ def facts(learner: ModuleType, state: nn.Module, ctx: HarnessContext) -> dict[st
     return out
 
 
-def predict(
-    learner: ModuleType, state: nn.Module, inputs: dict[str, Any], ctx: HarnessContext
-) -> dict[str, Any]:
+def predict(learner: ModuleType, state: nn.Module, inputs: dict[str, Any], ctx: HarnessContext) -> dict[str, Any]:
     ctx.phase("predict")
     model = state
     x = torch.from_numpy(np.ascontiguousarray(inputs["x"], dtype=np.float32))

@@ -1,17 +1,22 @@
-"""Reference solution for `shapes-classifier`: a small 2-conv/2-FC CNN trained with Adam."""
+"""Reference solution for `shapes-classifier`: a small 2-conv/2-FC CNN with BatchNorm, trained with
+Adam; the learning rate decays linearly with progress (steps or time, whichever is further along)."""
 
 import time
 
 import torch
 from torch import nn
 
+EPOCHS = 5
+
 
 def build_model():
     return nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1),
+        nn.BatchNorm2d(16),
         nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Conv2d(16, 32, 3, padding=1),
+        nn.BatchNorm2d(32),
         nn.ReLU(),
         nn.MaxPool2d(2),
         nn.Flatten(),
@@ -23,15 +28,22 @@ def build_model():
 
 def train(model, loader, time_budget_s):
     start = time.monotonic()
-    deadline = start + min(time_budget_s - 2.0, 10.0)
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    budget = 0.8 * time_budget_s  # stop early: the grader's clock also counts setup
+    total_steps = EPOCHS * len(loader)
+    base_lr = 3e-3
+    optimizer = torch.optim.Adam(model.parameters(), lr=base_lr)
     loss_fn = nn.CrossEntropyLoss()
     model.train()
-    for _epoch in range(12):
+    step = 0
+    for _epoch in range(EPOCHS):
         for images, labels in loader:
-            if time.monotonic() > deadline:
+            progress = max(step / total_steps, (time.monotonic() - start) / budget)
+            if progress >= 1.0:
                 return
+            for group in optimizer.param_groups:
+                group["lr"] = base_lr * max(0.05, 1.0 - progress)
             optimizer.zero_grad()
             loss = loss_fn(model(images), labels)
             loss.backward()
             optimizer.step()
+            step += 1
