@@ -1,0 +1,31 @@
+"""`tutor challenges validate` through the real sandbox: for every graded challenge the
+reference passes, the starter fails, and each known-bad case gets exactly its verdict."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_every_challenge_validates_in_the_real_sandbox(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "challenges", "validate", "--json"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=1500,
+    )
+    results = json.loads(proc.stdout)
+    by_id = {r["id"]: r for r in results}
+    assert {"shapes-classifier", "denoiser", "bilstm-future-context"} <= set(by_id)
+    for result in results:
+        if result["reference"] is None:  # quizzes have nothing to run
+            continue
+        assert result["reference"]["passed"], result
+        assert result["starter"]["passed"] is False, result
+        assert result["cases"], f"{result['id']} has no known-bad cases"
+        for case in result["cases"]:
+            assert case["got"] == case["expected"], (result["id"], case)
+        assert result["ok"]
+    assert proc.returncode == 0, proc.stderr
