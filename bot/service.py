@@ -422,11 +422,6 @@ class TutorService:
         view = await self.progress(who)
         line = next((ln for ln in view.lines if ln.competency == competency), None)
         passed = set(line.passed) if line is not None else set()
-        if any(c.spec.kind == "quiz" for c in items):
-            async with self.sessions() as session:
-                user, _ = await self._identify(session, who, None)
-                passed |= await _passed_quiz_ids(session, user.id)
-                await session.commit()
         return all(c.id in passed for c in items)
 
     async def _mark_cancelled(self, submission_id: int) -> None:
@@ -478,15 +473,3 @@ def _review_item(item: Any) -> ReviewItem:
         status=result.status if result is not None else item.submission.status,
         checks=list(result.checks) if result is not None else [], metrics=dict(result.metrics) if result is not None else {},
     )
-
-
-async def _passed_quiz_ids(session: AsyncSession, user_id: int) -> set[str]:
-    """Quizzes the user has passed at least once. A repository-style helper: it belongs in
-    `storage.repository` (storage's `progress` lists passed graded challenges only)."""
-    from sqlalchemy import select
-    from sqlmodel import col
-
-    from storage.models import QuizAttempt
-
-    stmt = select(col(QuizAttempt.quiz_id)).where(col(QuizAttempt.user_id) == user_id, col(QuizAttempt.passed).is_(True))
-    return {str(row) for row in (await session.execute(stmt)).scalars()}

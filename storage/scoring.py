@@ -220,15 +220,14 @@ async def progress(
     passed: dict[int, set[str]] = {c: set() for c in competencies}
     attempted: dict[int, set[str]] = {c: set() for c in competencies}
     points: dict[int, int] = dict.fromkeys(competencies, 0)
-    for kind, item_id, item_points, item_passed in rows:
+    for _kind, item_id, item_points, item_passed in rows:
         competency = competency_of.get(item_id)
         if competency is None:
             continue
         points[competency] += int(item_points)
-        if kind == "c":
-            attempted[competency].add(item_id)
-            if item_passed:
-                passed[competency].add(item_id)
+        attempted[competency].add(item_id)  # quizzes count like challenges once mapped
+        if item_passed:
+            passed[competency].add(item_id)
     return [
         CompetencyProgress(
             competency=c,

@@ -58,7 +58,7 @@ async def test_progress_per_competency(session: AsyncSession, seed: Any) -> None
         return await repo.progress(session, users[name], competency_of=COMPETENCY_OF, total_per_competency=TOTALS)
 
     assert await progress("alice") == [
-        CompetencyProgress(1, ["c1", "c2"], ["c1", "c2"], 35, total=2),
+        CompetencyProgress(1, ["c1", "c2"], ["c1", "c2", "q1"], 35, total=2),  # quizzes count like challenges
         CompetencyProgress(2, [], [], 0, total=1),
         CompetencyProgress(3, [], [], 0, total=4),
     ]
