@@ -33,12 +33,14 @@ def build_sandbox(settings: Settings) -> Sandbox:
 
 @asynccontextmanager
 async def tutor_service(settings: Settings) -> AsyncIterator[TutorService]:
-    """Migrate the database, then yield a ready service; dispose of the engine afterwards."""
+    """Migrate the database, then yield a ready service; stop the warm pool and dispose of the
+    engine afterwards (each zygote holds about a gigabyte)."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
+    sandbox = build_sandbox(settings)
     try:
-        sandbox = build_sandbox(settings)
         dispatcher = LocalDispatcher(sandbox, concurrency=settings.sandbox_pool_size, base_limits=settings.job_limits())
         yield TutorService(settings, load_catalogue(), session_factory(engine), dispatcher)
     finally:
+        sandbox.close()
         await engine.dispose()

@@ -144,6 +144,7 @@ def build_root(plan: RootPlan, job: JobPlan) -> None:
     if os.path.exists("/etc/ld.so.cache"):
         _bind("/etc/ld.so.cache", etc + "/ld.so.cache", ro)
     _mkdirs(new + SCRATCH)
+    _stash_binds_under_scratch(new, [*plan.data_binds, *plan.exec_binds])
     os.chdir(new)
     kernel.pivot_root(".", ".")  # the old root ends up stacked on "/": detach it
     kernel.umount(".", kernel.MNT_DETACH)
@@ -187,12 +188,39 @@ def _become_pid1() -> None:
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
+STASH = "/.under-scratch"  # binds that live below SCRATCH wait here until the scratch is mounted
+
+
+def _stash_binds_under_scratch(new: str, targets: list[str]) -> None:
+    """A project or venv below /tmp (a CI clone, say) would vanish under the scratch tmpfs:
+    park a recursive bind of each such tree in STASH, to be put back by ``mount_scratch``."""
+    prefix = SCRATCH.rstrip("/") + "/"
+    under = sorted({t for t in targets if t.startswith(prefix) and os.path.exists(new + t)})
+    tops = [t for t in under if not any(t != o and t.startswith(o.rstrip("/") + "/") for o in under)]
+    if not tops:
+        return
+    _mkdirs(new + STASH)
+    for i, target in enumerate(tops):
+        _bind(new + target, f"{new}{STASH}/{i}", kernel.MS_RDONLY | kernel.MS_NOSUID | kernel.MS_NODEV)
+    with open(f"{new}{STASH}/targets", "w") as fh:
+        fh.write("\n".join(tops))
+
+
 def mount_scratch(job: JobPlan) -> None:
     """The job's only writable place: size- and inode-limited, noexec, owned by the job's uid."""
     kernel.mount(
         "tmpfs", SCRATCH, "tmpfs", kernel.MS_NOSUID | kernel.MS_NODEV | kernel.MS_NOEXEC,
         f"size={job.scratch_mb}m,nr_inodes={job.scratch_inodes},mode=700,uid={job.uid},gid={job.gid}",
     )
+    try:
+        with open(f"{STASH}/targets") as fh:
+            targets = fh.read().split("\n")
+    except FileNotFoundError:
+        return
+    for i, target in enumerate(targets):
+        _mkdirs(target)  # root-owned parents inside the scratch; the job cannot remove a mountpoint
+        kernel.mount(f"{STASH}/{i}", target, None, kernel.MS_BIND | kernel.MS_REC)
+        kernel.umount(f"{STASH}/{i}")
 
 
 class _Marks:
