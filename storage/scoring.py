@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    Integer,
     Select,
     String,
     case,
@@ -73,7 +72,7 @@ def _items(
         literal_column("'q'", String),
         col(QuizAttempt.quiz_id),
         col(QuizAttempt.points),
-        literal_column("0", Integer),
+        case((col(QuizAttempt.passed), 1), else_=0),
         col(QuizAttempt.created_at),
     )
     filters: list[tuple[ColumnElement[bool], ColumnElement[bool]]] = []

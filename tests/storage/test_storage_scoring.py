@@ -58,7 +58,7 @@ async def test_progress_per_competency(session: AsyncSession, seed: Any) -> None
         return await repo.progress(session, users[name], competency_of=COMPETENCY_OF, total_per_competency=TOTALS)
 
     assert await progress("alice") == [
-        CompetencyProgress(1, ["c1", "c2"], ["c1", "c2", "q1"], 35, total=2),  # quizzes count like challenges
+        CompetencyProgress(1, ["c1", "c2", "q1"], ["c1", "c2", "q1"], 35, total=2),  # quizzes count like challenges
         CompetencyProgress(2, [], [], 0, total=1),
         CompetencyProgress(3, [], [], 0, total=4),
     ]
@@ -76,12 +76,12 @@ async def test_progress_per_competency(session: AsyncSession, seed: Any) -> None
 async def test_leaderboard_all_time_and_weekly(session: AsyncSession, seed: Any) -> None:
     users = await _world(seed)
     all_time = await repo.leaderboard(session, guild_id=None)
-    assert _board(all_time) == [(1, "alice", 35, 2), (2, "bob", 30, 2), (3, "carol", 15, 1)]
+    assert _board(all_time) == [(1, "alice", 35, 3), (2, "bob", 30, 2), (3, "carol", 15, 1)]
     assert all_time[0].discord_id == "console:alice"
     assert all_time[0].achieved_at == OLD and all_time[0].achieved_at.tzinfo is not None
 
     weekly = await repo.leaderboard(session, guild_id=None, since=WEEK_AGO)
-    assert _board(weekly) == [(1, "bob", 30, 2), (2, "carol", 15, 1), (3, "alice", 13, 1)]
+    assert _board(weekly) == [(1, "bob", 30, 2), (2, "carol", 15, 1), (3, "alice", 13, 2)]
     # any aware zone means the same instant
     same_instant = WEEK_AGO.astimezone(timezone(timedelta(hours=5)))
     assert _board(await repo.leaderboard(session, guild_id=None, since=same_instant)) == _board(weekly)
@@ -130,7 +130,7 @@ async def test_guild_leaderboard(session: AsyncSession, seed: Any) -> None:
     await seed.result(bob, "c1", 20, guild_id=g2)
     await seed.result(alice, "c2", 30)  # console / DM: only on the global board
     await seed.quiz(bob, "q1", 5, guild_id=g1)
-    assert _board(await repo.leaderboard(session, guild_id=g1)) == [(1, "alice", 10, 1), (2, "bob", 5, 0)]
+    assert _board(await repo.leaderboard(session, guild_id=g1)) == [(1, "alice", 10, 1), (2, "bob", 5, 1)]
     assert _board(await repo.leaderboard(session, guild_id=g2)) == [(1, "bob", 20, 1)]
-    assert _board(await repo.leaderboard(session, guild_id=None)) == [(1, "alice", 40, 2), (2, "bob", 25, 1)]
+    assert _board(await repo.leaderboard(session, guild_id=None)) == [(1, "alice", 40, 2), (2, "bob", 25, 2)]
     assert await repo.rank_of(session, alice, guild_id=g2) is None
