@@ -30,7 +30,8 @@ def challenge_list(challenges: list[Challenge]) -> str:
             current = c.spec.competency
             lines.append(f"\n{current}. {COMPETENCIES[current]}")
         kind = "quiz" if c.spec.kind == "quiz" else c.spec.difficulty
-        lines.append(f"  {c.id:<32} {c.spec.title:<36} {kind:<13} {c.spec.points:>4} pts")
+        title = c.spec.title if len(c.spec.title) <= 44 else c.spec.title[:43] + "…"
+        lines.append(f"  {c.id:<24} {title:<44} {kind:<12} {c.spec.points:>4} pts")
     return "\n".join(lines).lstrip("\n")
 
 
