@@ -137,3 +137,23 @@ async def test_hints_unlock_one_by_one(service: TutorService) -> None:
     seen = [await service.next_hint(ALICE, SHAPES) for _ in range(total + 1)]
     assert [h.number for h in seen] == [*range(1, total + 1), total]
     assert len({h.text for h in seen}) == total
+
+
+async def test_learner_loop_on_postgresql(pg_service: TutorService) -> None:
+    """The service runs on PostgreSQL as on SQLite: refusals stored, hints remembered, a verdict
+    recorded, progress and the leaderboard derived from the stored rows."""
+    service = pg_service
+    with pytest.raises(BadSubmission):
+        await service.submit(ALICE, GUILD, SHAPES, "a.py", b"\x00binary")
+    assert (await service.next_hint(ALICE, SHAPES)).number == 1
+    assert (await service.next_hint(ALICE, SHAPES)).number == 2
+    verdict = await service.submit(ALICE, GUILD, SHAPES, "a.py", b"def build_model(:\n")
+    assert verdict.report.status == "error"
+    attempt = await service.finish_quiz(ALICE, GUILD, "quiz-install", [q.answer for q in service.quiz("quiz-install").spec.questions])
+    assert attempt.passed
+    progress = await service.progress(ALICE)
+    assert progress.total_points == attempt.points > 0
+    assert next(line for line in progress.lines if line.competency == 1).passed == ["quiz-install"]
+    board = await service.leaderboard(ALICE, GUILD)
+    assert [row.display_name for row in board.rows] == ["Alice"] and board.own_rank == 1
+    assert [r.status for r in await stored_results(service)] == ["rejected", "error"]
