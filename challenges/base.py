@@ -66,10 +66,6 @@ class Evaluation:
         return bool(self.checks) and all(c.passed for c in self.checks)
 
 
-class ProgressReporter(Protocol):
-    def __call__(self, **event: Any) -> None: ...
-
-
 @dataclass
 class HarnessContext:
     """What the sandbox half gets besides the learner module and the data."""

@@ -48,12 +48,13 @@ class LocalDispatcher:
             self._waiting -= 1
         try:
             await emit({"type": "started"})
-            report = await grade(challenge, source, self.sandbox, base_limits=self.base_limits, filename=filename, on_event=emit)
-            for _ in range(self.retries):
+            for attempt in range(self.retries + 1):
+                if attempt:
+                    await emit({"type": "retry"})
+                report = await grade(challenge, source, self.sandbox, base_limits=self.base_limits,
+                                     filename=filename, on_event=emit)
                 if report.status != "infrastructure":
                     break
-                await emit({"type": "retry"})
-                report = await grade(challenge, source, self.sandbox, base_limits=self.base_limits, filename=filename, on_event=emit)
             return report
         finally:
             self._slots.release()

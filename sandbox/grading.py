@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,6 @@ from sandbox.policy import check_source
 from sandbox.runner import EventHandler, Sandbox
 
 TIER_MULTIPLIER = {None: 1.0, "bronze": 1.0, "silver": 1.25, "gold": 1.5}
-STAGES = ("load", "build", "train", "evaluate", "predict")
 
 
 @dataclass
@@ -57,7 +55,7 @@ def job_limits(challenge: Challenge, base: Limits) -> Limits:
     spec = challenge.spec.limits
     return Limits(
         wall_s=spec.wall_s, startup_s=base.startup_s, predict_s=base.predict_s,
-        memory_mb=min(spec.memory_mb, base.memory_mb) if base.memory_mb else spec.memory_mb,
+        memory_mb=min(spec.memory_mb, base.memory_mb),
         pids=base.pids, output_bytes=base.output_bytes, scratch_mb=base.scratch_mb,
         file_size_mb=base.file_size_mb, open_files=base.open_files, threads=spec.threads,
     )
@@ -149,5 +147,4 @@ async def grade(
         device="cpu",
     )
     outcome = await sandbox.run(spec, train_data=train_data, test_inputs=make_test_inputs, on_event=on_event)
-    evaluate: Callable[[], GradeReport] = lambda: conclude(challenge, outcome, hidden)  # noqa: E731
-    return await loop.run_in_executor(None, evaluate)
+    return await loop.run_in_executor(None, conclude, challenge, outcome, hidden)
