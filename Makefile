@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: setup run test lint typecheck pytest bench clean
+.PHONY: setup run test lint layers typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,13 +20,16 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check bot challenges sandbox storage tests
 
+layers: setup
+	$(VENV)/bin/lint-imports
+
 typecheck: setup
 	$(VENV)/bin/mypy
 
 pytest: setup
 	$(PY) -m pytest -q
 
-test: lint typecheck pytest
+test: lint layers typecheck pytest
 
 bench: setup
 	$(VENV)/bin/tutor bench sandbox

@@ -9,8 +9,9 @@ from pathlib import Path
 from bot.service import TutorService
 from bot.settings import Settings
 from challenges.catalogue import load_catalogue
+from sandbox.core.supervisor import Sandbox
 from sandbox.dispatch import LocalDispatcher
-from sandbox.runner import Sandbox
+from sandbox.driver import grading_pool
 from storage.engine import create_engine, session_factory, upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ def sandbox_hidden_paths(settings: Settings) -> list[str]:
 
 def build_sandbox(settings: Settings) -> Sandbox:
     return Sandbox(unsafe=settings.sandbox_unsafe, slots=settings.sandbox_pool_size,
-                   hide_paths=sandbox_hidden_paths(settings), pool=settings.pool_config())
+                   hide_paths=sandbox_hidden_paths(settings), pool=grading_pool(settings.pool_config()))
 
 
 @asynccontextmanager

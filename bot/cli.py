@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -61,30 +62,33 @@ def cmd_challenges_list(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _grade_file(settings: Settings, challenge_id: str, path: Path) -> Any:
-    """Grade one file exactly as the bot does: same upload checks, sandbox and grader."""
+def _grade_files(settings: Settings, challenge_id: str, paths: list[Path]) -> Any:
+    """Grade files exactly as the bot does: same upload checks, sandbox and grader. A folder
+    stands for the files in it."""
     from bot.app import build_sandbox
-    from bot.uploads import source_from_upload
+    from bot.uploads import files_from_uploads, read_uploads
     from challenges.catalogue import load_catalogue
-    from sandbox.grading import grade
+    from challenges.kinds.base import Submission
+    from sandbox.driver import grade
 
     catalogue = load_catalogue()
     challenge = catalogue.get(challenge_id)
-    if challenge is None or challenge.spec.kind != "graded":
+    if challenge is None or challenge.spec.kind == "quiz":
         raise LookupError(f"there is no graded challenge `{challenge_id}`")
-    source = source_from_upload(path.name, path.read_bytes(), max_source_bytes=settings.max_submission_bytes,
-                                max_upload_bytes=settings.max_upload_bytes)
+    uploads = read_uploads(paths)
+    files = files_from_uploads(list(challenge.spec.files), uploads, max_source_bytes=settings.max_submission_bytes,
+                               max_upload_bytes=settings.max_upload_bytes)
     sandbox = build_sandbox(settings)
-    return asyncio.run(grade(challenge, source, sandbox, base_limits=settings.job_limits(), filename=path.name))
+    return asyncio.run(grade(challenge, Submission(files), sandbox, base_limits=settings.job_limits()))
 
 
 def cmd_grade(args: argparse.Namespace, settings: Settings) -> int:
     from bot import text
     from bot.errors import TutorError
-    from sandbox.errors import SandboxError
+    from sandbox.core.errors import SandboxError
 
     try:
-        report = _grade_file(settings, args.challenge, Path(args.file))
+        report = _grade_files(settings, args.challenge, [Path(f) for f in args.files])
     except (LookupError, OSError, TutorError, SandboxError) as exc:
         print(f"tutor grade: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -100,7 +104,7 @@ def cmd_grade(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_challenges_validate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_sandbox
     from challenges.catalogue import load_catalogue
-    from sandbox.grading import grade
+    from sandbox.validation import validate
 
     catalogue = load_catalogue()
     wanted = args.ids or [c.id for c in catalogue]
@@ -109,44 +113,75 @@ def cmd_challenges_validate(args: argparse.Namespace, settings: Settings) -> int
         print(f"tutor challenges validate: unknown ids: {', '.join(unknown)}", file=sys.stderr)
         return EXIT_ERROR
     sandbox = build_sandbox(settings)
-    results = []
-
-    async def run_one(challenge: Any, path: Path) -> Any:
-        return await grade(challenge, path.read_text(encoding="utf-8"), sandbox,
-                           base_limits=settings.job_limits(), filename=path.name)
-
-    for cid in wanted:
-        challenge = catalogue.get(cid)
-        assert challenge is not None
-        if challenge.spec.kind == "quiz":
-            results.append({"id": cid, "ok": True, "reference": None, "starter": None, "cases": []})
-            continue
-        started = time.monotonic()
-        ref = asyncio.run(run_one(challenge, challenge.reference_path))
-        ref_wall = time.monotonic() - started
-        starter = asyncio.run(run_one(challenge, challenge.starter_path))
-        cases = []
-        for case in challenge.cases():
-            got = asyncio.run(run_one(challenge, challenge.folder / "cases" / case.file))
-            cases.append({"name": case.name, "expected": case.expected, "got": got.status})
-        ok = ref.passed and not starter.passed and all(c["expected"] == c["got"] for c in cases)
-        results.append({"id": cid, "ok": ok, "reference": {"passed": ref.passed, "wall_s": round(ref_wall, 2),
-                        "metrics": ref.metrics}, "starter": {"passed": starter.passed, "status": starter.status},
-                        "cases": cases})
-        if not args.json:
-            print(f"{'ok  ' if ok else 'FAIL'} {cid}: reference {ref.status} in {ref_wall:.1f}s {ref.metrics}; "
-                  f"starter {starter.status}; cases "
-                  + ", ".join(f"{c['name']}={c['got']}" + ("" if c["got"] == c["expected"] else f" (want {c['expected']})") for c in cases),
-                  flush=True)
+    challenges = [c for c in (catalogue.get(i) for i in wanted) if c is not None]
+    started = time.monotonic()
+    results = asyncio.run(validate(challenges, sandbox, settings.job_limits()))
+    sandbox.close()
     if args.json:
-        _print_json(results)
-    return EXIT_OK if all(r["ok"] for r in results) else EXIT_FAILED
+        _print_json([r.to_json() for r in results])
+    else:
+        for r in results:
+            data = r.to_json()
+            ref = data["reference"]
+            cases = ", ".join(f"{c['name']}={c['got']}" + ("" if c["ok"] else f" (want {c['expected']})")
+                              for c in data["cases"])
+            head = "quiz" if ref is None else (f"reference {ref['status']} in {ref['wall_s']:.1f}s {ref['metrics']}; "
+                                               f"starter {data['starter']['status']}; cases {cases}")
+            print(f"{'ok  ' if r.ok else 'FAIL'} {r.id}: {head}")
+        print(f"validated {len(results)} challenges in {time.monotonic() - started:.0f} s")
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def cmd_challenges_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Design §2.4 on OUR files, in this process: the reference passes with margin on N seeds
+    within the training budget (never point --file at learner code: nothing here is sandboxed)."""
+    from challenges.catalogue import load_catalogue, read_folder
+    from challenges.kinds.trained import TrainedConfig
+    from challenges.metrics import METRICS
+    from sandbox.inprocess import run_files
+
+    challenge = load_catalogue().get(args.challenge)
+    if challenge is None or challenge.spec.kind == "quiz":
+        print(f"tutor challenges calibrate: no graded challenge {args.challenge!r}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.file:
+        path = Path(args.file)
+        files = read_folder(path) if path.is_dir() else {path.name: path.read_text(encoding="utf-8")}
+    else:
+        files = challenge.starter_files if args.starter else challenge.reference_files
+    config = challenge.config if isinstance(challenge.config, TrainedConfig) else None
+    rows, ok = [], True
+    for k in range(args.seeds):
+        run = run_files(challenge, files, seed=args.base_seed + k)
+        report = run.report
+        row: dict[str, Any] = {"seed": args.base_seed + k, "status": report.status, "tier": report.tier,
+                               "metrics": report.metrics, "phase_s": {n: round(v, 2) for n, v in run.phase_s.items()},
+                               "cpu_s": round(run.cpu_s, 1), "failed": [c.name for c in report.checks if not c.passed]}
+        good = report.passed
+        if config is not None:
+            metric = METRICS[config.metric.name]
+            value = report.metrics.get(metric.name, float("nan"))
+            margin = value - config.metric.threshold if metric.higher_is_better else config.metric.threshold - value
+            row["margin"] = round(margin, 4)
+            good = good and margin >= args.margin and run.phase_s.get("train", 0.0) <= challenge.spec.limits.train_budget_s
+        ok = ok and good
+        rows.append(row)
+        if not args.json:
+            print(f"seed {row['seed']}: {report.status} margin {row.get('margin')} train {row['phase_s'].get('train')} s "
+                  f"cpu {row['cpu_s']} s failed={row['failed']} metrics={ {m: round(v, 4) for m, v in report.metrics.items()} }",
+                  flush=True)
+    load = os.getloadavg()[0]
+    if args.json:
+        _print_json({"id": challenge.id, "ok": ok, "load_average": load, "runs": rows})
+    else:
+        print(f"load average {load:.2f}; " + ("calibration OK" if ok else "calibration NOT met"))
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def cmd_sandbox_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.errors import TutorError
     from bot.uploads import source_from_upload
-    from sandbox.policy import check_source
+    from sandbox.lint import check_source
 
     try:
         source = source_from_upload(Path(args.file).name, Path(args.file).read_bytes(),
@@ -166,8 +201,8 @@ def cmd_sandbox_run(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from bot.app import build_sandbox
-    from sandbox.job import JobSpec
-    from sandbox.policy import check_source
+    from sandbox.core.job import JobSpec
+    from sandbox.lint import check_source
 
     try:
         source = Path(args.file).read_text(encoding="utf-8")
@@ -176,7 +211,7 @@ def cmd_sandbox_run(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_ERROR
     limits = settings.job_limits()
     if args.timeout:  # a plain script has no phases: its whole run gets the timeout
-        limits = replace(limits, startup_s=args.timeout, wall_s=0.0, predict_s=0.0)
+        limits = replace(limits, total_s=args.timeout)
     if args.memory_mb:
         limits = replace(limits, memory_mb=args.memory_mb)
     violations = [v.to_dict() for v in check_source(source)]
@@ -209,17 +244,23 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
     """Print (--json) or sync (--sync) exactly the command payloads `tree.sync` sends."""
-    import discord
-
-    from bot.discord.sync import check_limits, command_payloads, offline_bot, payload_hash
+    from bot.discord.sync import (
+        SyncRefused,
+        check_limits,
+        command_payloads,
+        guild_object,
+        offline_bot,
+        payload_hash,
+        sync_tree,
+    )
 
     guild_id = args.guild or None
 
     async def build() -> tuple[Any, list[dict[str, Any]]]:
         bot = await offline_bot()
         if guild_id:
-            bot.tree.copy_global_to(guild=discord.Object(guild_id))
-        return bot, command_payloads(bot, discord.Object(guild_id) if guild_id else None)
+            bot.tree.copy_global_to(guild=guild_object(guild_id))  # type: ignore[arg-type]
+        return bot, command_payloads(bot, guild_object(guild_id))
 
     bot, payloads = asyncio.run(build())
     problems = check_limits(payloads)
@@ -239,15 +280,9 @@ def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_ERROR
     token = settings.discord_token.get_secret_value()
 
-    async def sync() -> int:
-        async with bot:
-            await bot.login(token)
-            synced = await bot.tree.sync(guild=discord.Object(guild_id) if guild_id else None)
-        return len(synced)
-
     try:
-        count = asyncio.run(sync())
-    except discord.HTTPException as exc:
+        count = asyncio.run(sync_tree(bot, token, guild_id))
+    except SyncRefused as exc:
         print(f"tutor commands --sync: Discord refused: {exc}", file=sys.stderr)
         return EXIT_ERROR
     print(f"synced {count} commands " + (f"to guild {guild_id}" if guild_id else "globally (may take a while to appear)"),
@@ -295,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = sub.add_parser("grade", help="grade a file exactly as the bot would")
     grade.add_argument("challenge")
-    grade.add_argument("file")
+    grade.add_argument("files", nargs="+", metavar="PATH", help="the file(s), or a folder of them")
     grade.add_argument("--json", action="store_true")
     grade.set_defaults(func=cmd_grade)
 
@@ -307,6 +342,15 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("ids", nargs="*")
     val.add_argument("--json", action="store_true")
     val.set_defaults(func=cmd_challenges_validate)
+    cal = challenges.add_parser("calibrate", help="design §2.4 on our own files, in this process (never learner code)")
+    cal.add_argument("challenge")
+    cal.add_argument("--seeds", type=int, default=3)
+    cal.add_argument("--base-seed", type=int, default=1)
+    cal.add_argument("--margin", type=float, default=0.05)
+    cal.add_argument("--starter", action="store_true", help="the starter instead of the reference")
+    cal.add_argument("--file", help="one of OUR files or folders instead")
+    cal.add_argument("--json", action="store_true")
+    cal.set_defaults(func=cmd_challenges_calibrate)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)

@@ -15,12 +15,13 @@ from typing import TextIO
 from bot import text
 from bot.errors import TutorError
 from bot.service import TutorService, Where, Who
+from bot.uploads import read_uploads
 
 HELP = """Commands:
   /challenge list [competency]      the challenges, optionally of one competency (1-9)
   /challenge show ID                a challenge's statement, contract and limits
   /challenge starter ID             the starter code to begin from
-  /challenge submit ID PATH         grade a .py or .ipynb file
+  /challenge submit ID PATH [PATH...]  grade a .py or .ipynb file (or a challenge's files, or a folder of them)
   /hint ID                          the next hint for a challenge
   /resources [competency]           learning links
   /quiz [ID]                        list quizzes, or play one
@@ -93,26 +94,26 @@ class Console:
             self.say(text.challenge_detail(self.service.challenge(rest[0])))
         elif sub == "starter" and rest:
             self.say(self.service.challenge(rest[0]).starter)
-        elif sub == "submit" and len(rest) == 2:
-            await self.submit(rest[0], Path(rest[1]).expanduser())
+        elif sub == "submit" and len(rest) >= 2:
+            await self.submit(rest[0], [Path(p).expanduser() for p in rest[1:]])
         else:
-            raise TutorError("usage: /challenge list [competency] | show ID | starter ID | submit ID PATH")
+            raise TutorError("usage: /challenge list [competency] | show ID | starter ID | submit ID PATH [PATH...]")
 
-    async def submit(self, challenge_id: str, path: Path) -> None:
+    async def submit(self, challenge_id: str, paths: list[Path]) -> None:
         try:
-            data = path.read_bytes()
+            uploads = read_uploads(paths)
         except OSError as exc:
-            raise TutorError(f"could not read {path}: {exc.strerror}") from exc
+            raise TutorError(f"could not read {exc.filename or ' '.join(map(str, paths))}: {exc.strerror or exc}") from exc
         challenge = self.service.catalogue.get(challenge_id)
         budget = challenge.spec.limits.train_budget_s if challenge else 14.0
-        self.say(f"Submitting {path.name} for {challenge_id}...")
+        self.say(f"Submitting {', '.join(name for name, _ in uploads) or 'nothing'} for {challenge_id}...")
 
         def on_event(event: dict[str, object]) -> None:
             line = text.event_line(event, budget)
             if line:
                 self.say(line)
 
-        verdict = await self.service.submit(self.who, self.where, challenge_id, path.name, data, on_event)
+        verdict = await self.service.submit_files(self.who, self.where, challenge_id, uploads, on_event)
         self.say(text.verdict(verdict))
 
     async def hint(self, args: list[str]) -> None:

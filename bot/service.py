@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.errors import BadSubmission, Busy, Forbidden, NotFound, TutorError, UnknownChallenge
 from bot.resources import resources_for
 from bot.settings import Settings
-from bot.uploads import source_from_upload
-from challenges.base import Check
+from bot.uploads import files_from_uploads, pack_files
 from challenges.catalogue import COMPETENCIES, Catalogue, Challenge, Resource
+from challenges.kinds.base import Submission
+from challenges.verdict import Check, Report
 from sandbox.dispatch import LocalDispatcher
-from sandbox.grading import GradeReport
 from storage import repository as repo
 
 EventSink = Callable[[dict[str, Any]], Awaitable[None] | None]
@@ -58,7 +58,7 @@ class HintView:
 class Verdict:
     submission_id: int
     challenge: Challenge
-    report: GradeReport
+    report: Report
     first_pass: bool  # this submission newly passed the challenge
     points_before: int
     points_after: int
@@ -157,7 +157,15 @@ class TutorService:
         self, who: Who, where: Where | None, challenge_id: str, filename: str, data: bytes,
         on_event: EventSink | None = None,
     ) -> Verdict:
-        """Check, store, grade and record one submission. Bad input still leaves a stored result."""
+        """Submit one uploaded file (see ``submit_files``)."""
+        return await self.submit_files(who, where, challenge_id, [(filename, data)], on_event)
+
+    async def submit_files(
+        self, who: Who, where: Where | None, challenge_id: str, uploads: list[tuple[str, bytes]],
+        on_event: EventSink | None = None,
+    ) -> Verdict:
+        """Check, store, grade and record one submission of one or more files. Bad input still
+        leaves a stored result."""
         if who.discord_id in self._running:
             raise Busy("You already have a submission being graded; wait for its verdict.")
         wait = self._last_submit.get(who.discord_id, -1e9) + self.settings.submit_cooldown_s - time.monotonic()
@@ -166,16 +174,17 @@ class TutorService:
         self._running.add(who.discord_id)
         self._last_submit[who.discord_id] = time.monotonic()
         try:
-            return await self._submit(who, where, challenge_id, filename, data, on_event)
+            return await self._submit(who, where, challenge_id, uploads, on_event)
         finally:
             self._running.discard(who.discord_id)
 
     async def _submit(
-        self, who: Who, where: Where | None, challenge_id: str, filename: str, data: bytes,
+        self, who: Who, where: Where | None, challenge_id: str, uploads: list[tuple[str, bytes]],
         on_event: EventSink | None,
     ) -> Verdict:
         problem: TutorError | None = None
-        source = ""
+        files: dict[str, str] = {}
+        filename = ", ".join(name for name, _ in uploads)[:200] or "nothing"
         challenge = self.catalogue.get(challenge_id.strip().lower())
         try:
             if challenge is None:
@@ -183,10 +192,12 @@ class TutorService:
             assert challenge is not None
             if challenge.spec.kind == "quiz":
                 raise TutorError(f"`{challenge.id}` is a quiz: play it with `/quiz`.")
-            source = source_from_upload(
-                filename, data, max_source_bytes=self.settings.max_submission_bytes,
+            files = files_from_uploads(
+                list(challenge.spec.files), uploads, max_source_bytes=self.settings.max_submission_bytes,
                 max_upload_bytes=self.settings.max_upload_bytes,
             )
+            if challenge.spec.python_file:
+                files = {_safe_filename(next(iter(files))): next(iter(files.values()))}
         except TutorError as exc:
             problem = exc
         async with self.sessions() as session:
@@ -194,15 +205,15 @@ class TutorService:
             points_before = await repo.total_points(session, user.id)
             submission = await repo.create_submission(
                 session, user_id=user.id, guild_id=guild.id if guild else None,
-                challenge_id=challenge.id if challenge else challenge_id[:64], filename=filename[:200],
-                code=source,
+                challenge_id=challenge.id if challenge else challenge_id[:64],
+                filename=(", ".join(files) if files else filename)[:200], code=pack_files(files) if files else "",
             )
             await session.commit()
             submission_id = submission.id
             assert submission_id is not None
         if problem is not None:
             status = "rejected"
-            report = GradeReport(challenge.id if challenge else challenge_id, status, [Check("upload", False, str(problem))])
+            report = Report(challenge.id if challenge else challenge_id, status, [Check("upload", False, str(problem))])
             await self._record(submission_id, report, user.id, guild.id if guild else None)
             raise problem
         assert challenge is not None
@@ -218,7 +229,7 @@ class TutorService:
                     await result
 
         try:
-            report = await self.dispatcher.submit(challenge, source, filename=_safe_filename(filename), on_event=relay)
+            report = await self.dispatcher.submit(challenge, Submission(files), on_event=relay)
         except asyncio.CancelledError:  # the learner cancelled: the sandbox job is killed, the row says so
             await asyncio.shield(self._mark_cancelled(submission_id))
             raise
@@ -234,7 +245,7 @@ class TutorService:
             rows = await repo.progress(session, user_id, competency_of=competency_of, total_per_competency=totals)
         return {cid for row in rows for cid in row.passed_challenges}
 
-    async def _record(self, submission_id: int, report: GradeReport, user_id: int, guild_id: int | None) -> None:
+    async def _record(self, submission_id: int, report: Report, user_id: int, guild_id: int | None) -> None:
         async with self.sessions() as session:
             await repo.record_result(
                 session, submission_id, status=report.status, passed=report.passed, score=report.score,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sandbox.job import Limits
-from sandbox.pool import PoolConfig
+from sandbox.core.job import Limits
+from sandbox.core.pool import PoolConfig
 
 
 class Settings(BaseSettings):
@@ -28,8 +28,6 @@ class Settings(BaseSettings):
     sandbox_pool_size: int = Field(2, ge=1, le=32, description="jobs run at once")
     job_memory_mb: int = Field(2048, ge=256, description="memory cap per job (cgroup, swap 0)")
     job_pids: int = Field(64, ge=8, description="processes+threads per job")
-    job_startup_s: float = Field(30.0, gt=0, description="interpreter start and learner import")
-    job_predict_s: float = Field(15.0, gt=0, description="inference on hidden inputs")
     job_output_bytes: int = Field(1 << 20, ge=1024, description="stdout+stderr kept per job")
     job_scratch_mb: int = Field(64, ge=1, description="writable scratch tmpfs per job")
     sandbox_spare_slots: int = Field(2, ge=0, le=32, description="extra pool slots whose spare children are enclosed ahead of time")
@@ -49,7 +47,7 @@ class Settings(BaseSettings):
     command_cooldown_s: float = Field(2.0, ge=0, description="per-user pause between Discord commands that query the database")
 
     def pool_config(self) -> PoolConfig:
-        """The warm pool's settings (documented defaults in ``sandbox.pool.PoolConfig``)."""
+        """The warm pool's settings (documented defaults in ``sandbox.core.pool.PoolConfig``)."""
         base = PoolConfig()
         return PoolConfig(
             size=self.sandbox_pool_size, spare_slots=self.sandbox_spare_slots, uid_base=self.sandbox_uid_base,
@@ -58,7 +56,6 @@ class Settings(BaseSettings):
         )
 
     def job_limits(self) -> Limits:
-        return Limits(
-            startup_s=self.job_startup_s, predict_s=self.job_predict_s, memory_mb=self.job_memory_mb,
-            pids=self.job_pids, output_bytes=self.job_output_bytes, scratch_mb=self.job_scratch_mb,
-        )
+        """Deployment caps for every job; a challenge's own limits (phases, memory) apply within them."""
+        return Limits(memory_mb=self.job_memory_mb, pids=self.job_pids, output_bytes=self.job_output_bytes,
+                      scratch_mb=self.job_scratch_mb)

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.service import HintView, LeaderboardView, ProgressView, Verdict
 from challenges.catalogue import COMPETENCIES, Challenge, Resource
-from sandbox.grading import GradeReport
+from challenges.verdict import Report
 
 STATUS_MARK = {
     "passed": "PASSED", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT", "memory": "OUT OF MEMORY",
@@ -39,14 +39,20 @@ def challenge_detail(c: Challenge) -> str:
     spec = c.spec
     lines = [f"{spec.title}  ({spec.id})", f"Competency {spec.competency}: {COMPETENCIES[spec.competency]}",
              f"{spec.difficulty} · {spec.points} points · {spec.kind}", "", c.statement.strip(), ""]
-    if spec.kind == "graded":
+    if spec.kind != "quiz":
         lines.append("Contract:")
         lines += [f"  {item}" for item in spec.contract]
         lim = spec.limits
-        lines += ["", f"Limits: train budget {lim.train_budget_s:g} s (hard stop {lim.wall_s:g} s), "
-                  f"{lim.memory_mb} MB memory, {lim.threads} CPU threads, no network, no downloads.",
-                  f"Hints: {len(spec.hints)} (use /hint {spec.id})",
-                  f"Submit: /challenge submit {spec.id} PATH"]
+        lines += ["", "To pass:"] + [f"  {line}" for line in c.pass_lines()]
+        if spec.kind == "trained":
+            lines += ["", f"Limits: train budget {lim.train_budget_s:g} s (hard stop {lim.wall_s:g} s), "
+                      f"{lim.memory_mb} MB memory, {lim.threads} CPU threads, no network, no downloads."]
+        elif spec.kind == "functions":
+            lines += ["", f"Limits: {lim.call_s:g} s for all calls, {lim.memory_mb} MB memory, no network."]
+        paths = "PATH" if spec.python_file else " ".join(f.name for f in spec.files)
+        if not spec.python_file:
+            lines += ["", "Files: " + ", ".join(f.name + ("" if f.required else " (optional)") for f in spec.files)]
+        lines += [f"Hints: {len(spec.hints)} (use /hint {spec.id})", f"Submit: /challenge submit {spec.id} {paths}"]
     else:
         lines.append(f"{len(spec.questions)} questions; pass with {spec.pass_mark}. Play: /quiz {spec.id}")
     return "\n".join(lines)
@@ -70,15 +76,16 @@ def _value(v: Any) -> str:
     return str(v)
 
 
-def report(r: GradeReport) -> str:
+def report(r: Report) -> str:
     lines = [f"{STATUS_MARK.get(r.status, r.status.upper())}: {r.challenge}"
              + (f" · tier {r.tier}" if r.tier else "") + (f" · {r.points} points" if r.points else "")]
     for check in r.checks:
-        mark = "ok " if check.passed else "NO "
+        mark = "note" if check.warning else "ok  " if check.passed else "NO  "
         numbers = ""
         if check.value is not None:
             numbers = f" ({_value(check.value)}" + (f" vs {_value(check.threshold)}" if check.threshold is not None else "") + ")"
-        lines.append(f"  {mark} {check.name}{numbers}: {check.message}")
+        seen = " [seen in the sandbox]" if check.evidence == "sandbox-observed" else ""
+        lines.append(f"  {mark} {check.name}{numbers}: {check.message}{seen}")
     if r.metrics:
         lines.append("  metrics: " + ", ".join(f"{k}={_value(v)}" for k, v in r.metrics.items()))
     if r.losses:

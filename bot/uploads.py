@@ -1,10 +1,12 @@
-"""Turn an uploaded file into Python source, or say clearly why it cannot be graded."""
+"""Turn uploaded files into what a challenge takes, or say clearly why they cannot be graded."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from bot.errors import BadSubmission
+from challenges.catalogue import PYTHON_FILE, FileSpec
 
 ACCEPTED_SUFFIXES = (".py", ".ipynb", ".txt")
 
@@ -57,3 +59,88 @@ def notebook_source(filename: str, data: bytes) -> str:
         lines = [f"# {line}" if line.lstrip().startswith(("!", "%")) else line for line in text.splitlines()]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
+
+
+# --- multi-file challenges ------------------------------------------------------------------------
+
+BUNDLE_MARK = "### file: "
+
+
+def files_from_uploads(
+    specs: list[FileSpec], uploads: list[tuple[str, bytes]], *, max_source_bytes: int, max_upload_bytes: int,
+) -> dict[str, str]:
+    """The files a challenge takes, by their declared names, from what was uploaded.
+
+    A one-Python-file challenge takes exactly one .py/.ipynb upload of any name; a multi-file one
+    matches each upload to a declared name (a path such as ``src/train.py`` may arrive as
+    ``train.py``), refuses names it does not take and says which required file is missing.
+    """
+    if not uploads:
+        raise BadSubmission("Nothing was uploaded. Attach your file(s) and submit again.")
+    if len(specs) == 1 and specs[0].name == PYTHON_FILE:
+        if len(uploads) != 1:
+            raise BadSubmission(f"This challenge takes one Python file; {len(uploads)} were uploaded.")
+        name, data = uploads[0]
+        return {name: source_from_upload(name, data, max_source_bytes=max_source_bytes, max_upload_bytes=max_upload_bytes)}
+    files: dict[str, str] = {}
+    for upload_name, data in uploads:
+        spec = _match(specs, upload_name)
+        if spec is None:
+            wanted = ", ".join(f"`{s.name}`" for s in specs)
+            raise BadSubmission(f"`{upload_name}` is not one of the files this challenge takes ({wanted}).")
+        if spec.name in files:
+            raise BadSubmission(f"`{spec.name}` was uploaded twice.")
+        if len(data) > min(spec.max_bytes, max_upload_bytes):
+            raise BadSubmission(f"`{spec.name}` is {len(data):,} bytes; the limit is {spec.max_bytes:,}.")
+        text = text_of(spec.name, data)
+        if not text.strip():
+            raise BadSubmission(f"`{spec.name}` is empty.")
+        files[spec.name] = text
+    missing = [s.name for s in specs if s.required and s.name not in files]
+    if missing:
+        raise BadSubmission("Missing " + ", ".join(f"`{m}`" for m in missing) + ": upload every file the challenge takes.")
+    return {s.name: files[s.name] for s in specs if s.name in files}
+
+
+def _match(specs: list[FileSpec], upload_name: str) -> FileSpec | None:
+    clean = upload_name.replace("\\", "/").strip("/")
+    for spec in specs:
+        if clean == spec.name or clean.endswith("/" + spec.name) or clean.rsplit("/", 1)[-1] == spec.name.rsplit("/", 1)[-1]:
+            return spec
+    return None
+
+
+def pack_files(files: dict[str, str]) -> str:
+    """One stored text for a submission's files (a single file is stored as itself)."""
+    if len(files) == 1:
+        return next(iter(files.values()))
+    return "".join(f"{BUNDLE_MARK}{name}\n{text.rstrip(chr(10))}\n" for name, text in files.items())
+
+
+def unpack_files(filename: str, code: str) -> dict[str, str]:
+    """The inverse of ``pack_files``."""
+    if not code.startswith(BUNDLE_MARK):
+        return {filename: code}
+    files: dict[str, str] = {}
+    for chunk in code.split(BUNDLE_MARK)[1:]:
+        name, _, text = chunk.partition("\n")
+        files[name] = text
+    return files
+
+
+MAX_FOLDER_FILES = 50
+
+
+def read_uploads(paths: list[Path]) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each local file, a folder standing for the files in it (names relative
+    to the folder), for the console and the CLI. Raises OSError for what cannot be read."""
+    uploads: list[tuple[str, bytes]] = []
+    for path in paths:
+        if path.is_dir():
+            found = [p for p in sorted(path.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+            if len(found) > MAX_FOLDER_FILES:
+                raise OSError(f"{path} holds {len(found)} files; a submission takes a few")
+            uploads += [(str(p.relative_to(path)), p.read_bytes()) for p in found]
+        else:
+            uploads.append((path.name, path.read_bytes()))
+    return uploads

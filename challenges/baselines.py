@@ -1,24 +1,22 @@
 """Grader-computed baselines (design §2.3): what a solution must clearly beat.
 
-A model that only matches its challenge's baseline fails, so every trained challenge's grader
-computes the named baseline on the same hidden split and reports it next to the learner's metric.
+A model that only matches its challenge's baseline fails, so every trained challenge names one
+(``[baseline] name = ...``) and the verdict reports its figure on the same hidden split. A
+baseline is a ``fit`` on the training split (deterministic given the challenge's fixed training
+seed, so the fitted state is memoised per challenge version in this process) and a ``score`` on
+each run's freshly drawn test split, so a random test seed per run stays cheap:
 
-* ``linear_on_pixels``: logistic regression on flattened pixels, Adam 1e-2, 300 full-batch steps;
-* ``best_gaussian_blur``: 7x7 Gaussian kernel, replicate padding, best test MSE over a fixed sigma set;
-* ``unidirectional_lstm``: a causal LSTM tagger trained on the same data with a fixed step count.
-
-Baselines that need training are deterministic given the challenge's seeds, so they are memoised
-(``cached``): in this process, and in a small JSON file next to the challenge (committed, written
-by the calibration script) so grading does not retrain them on every submission.
+* ``linear-on-pixels``: logistic regression on flattened pixels, Adam 1e-2, 300 full-batch steps;
+* ``best-gaussian-blur``: 7x7 Gaussian kernel, replicate padding, best test MSE over a fixed sigma set;
+* ``unidirectional-lstm``: a causal LSTM tagger trained on the same data with a fixed step count.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,56 +24,43 @@ from torch import nn
 
 BLUR_SIGMAS: tuple[float, ...] = (0.5, 0.8, 1.0, 1.3, 1.6, 2.0)
 BLUR_SIZE = 7
-CACHE_FILE = "baselines.json"
 
-_memo: dict[tuple[str, str], float] = {}
-
-
-def cached(folder: Path, key: str, compute: Callable[[], float]) -> float:
-    """Return the baseline stored under ``key`` for the challenge in ``folder``, computing it once.
-
-    The key must name everything the value depends on (data version, seeds, recipe). A miss is
-    computed, memoised in-process and written back to the folder's cache file when it is writable.
-    """
-    memo_key = (str(folder), key)
-    if memo_key in _memo:
-        return _memo[memo_key]
-    path = folder / CACHE_FILE
-    try:
-        stored: dict[str, float] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        stored = {}
-    value = stored.get(key)
-    if not isinstance(value, (int, float)):
-        value = float(compute())
-        stored[key] = value
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(dict(sorted(stored.items())), fh, indent=1)
-                fh.write("\n")
-            os.replace(tmp, path)
-        except OSError:
-            pass  # read-only install: the in-process memo still applies
-    _memo[memo_key] = float(value)
-    return float(value)
+Arrays = Mapping[str, np.ndarray]
+Fit = Callable[[Arrays, Mapping[str, Any]], Any]
+Score = Callable[[Any, Arrays, Mapping[str, Any]], dict[str, float]]
 
 
-def linear_on_pixels(
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
-    num_classes: int,
-    steps: int = 300,
-    lr: float = 1e-2,
-    seed: int = 0,
-) -> float:
-    """Test accuracy of multinomial logistic regression on flattened pixels."""
+@dataclass(frozen=True)
+class Baseline:
+    """``fit(train arrays, params) -> state`` (None when nothing is learned) and
+    ``score(state, test arrays, params) -> figures`` (e.g. ``baseline_accuracy``)."""
+
+    name: str
+    fit: Fit | None
+    score: Score
+
+
+_fitted: dict[tuple[str, ...], Any] = {}
+_lock = threading.Lock()
+
+
+def fitted(baseline: Baseline, key: tuple[str, ...], train: Callable[[], Arrays], params: Mapping[str, Any]) -> Any:
+    """The baseline's fitted state for ``key`` (challenge, data version, training seed), fitted once."""
+    if baseline.fit is None:
+        return None
+    with _lock:
+        if key not in _fitted:
+            _fitted[key] = baseline.fit(train(), params)
+        return _fitted[key]
+
+
+def fit_linear_on_pixels(x: np.ndarray, y: np.ndarray, num_classes: int, steps: int = 300, lr: float = 1e-2,
+                         seed: int = 0) -> nn.Linear:
+    """Multinomial logistic regression on flattened pixels, full batch."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        xt = torch.from_numpy(x_train.reshape(len(x_train), -1)).float()
-        yt = torch.from_numpy(y_train).long()
+        xt = torch.from_numpy(x.reshape(len(x), -1)).float()
+        yt = torch.from_numpy(y).long()
         model = nn.Linear(xt.shape[1], num_classes)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         loss_fn = nn.CrossEntropyLoss()
@@ -84,8 +69,15 @@ def linear_on_pixels(
             loss = loss_fn(model(xt), yt)
             loss.backward()
             opt.step()
-        with torch.no_grad():
-            pred = model(torch.from_numpy(x_test.reshape(len(x_test), -1)).float()).argmax(1)
+    return model
+
+
+def linear_on_pixels(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
+                     num_classes: int) -> float:
+    """Test accuracy of ``fit_linear_on_pixels``."""
+    model = fit_linear_on_pixels(x_train, y_train, num_classes)
+    with torch.no_grad():
+        pred = model(torch.from_numpy(x_test.reshape(len(x_test), -1)).float()).argmax(1)
     return float((pred.numpy() == y_test).mean())
 
 
@@ -122,24 +114,15 @@ class _CausalTagger(nn.Module):
         return self.out(h)  # type: ignore[no-any-return]
 
 
-def unidirectional_lstm(
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
-    vocab: int,
-    tags: int,
-    steps: int = 400,
-    batch_size: int = 128,
-    seed: int = 0,
-) -> float:
-    """Per-token test accuracy of a causal (left-to-right) LSTM tagger."""
+def fit_unidirectional_lstm(x: np.ndarray, y: np.ndarray, vocab: int, tags: int, steps: int = 400,
+                             batch_size: int = 128, seed: int = 0) -> nn.Module:
+    """A causal (left-to-right) LSTM tagger trained with a fixed step count."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = _CausalTagger(vocab, tags)
         opt = torch.optim.Adam(model.parameters(), lr=1e-2)
         loss_fn = nn.CrossEntropyLoss()
-        xt, yt = torch.from_numpy(x_train).long(), torch.from_numpy(y_train).long()
+        xt, yt = torch.from_numpy(x).long(), torch.from_numpy(y).long()
         order = torch.randperm(len(xt))
         for step in range(steps):
             start = (step * batch_size) % len(xt)
@@ -149,6 +132,43 @@ def unidirectional_lstm(
             loss.backward()
             opt.step()
         model.eval()
-        with torch.no_grad():
-            pred = model(torch.from_numpy(x_test).long()).argmax(-1).numpy()
-    return float((pred == y_test).mean())
+    return model
+
+
+# --- the registry -------------------------------------------------------------------------------
+
+
+def _linear_fit(train: Arrays, params: Mapping[str, Any]) -> Any:
+    return fit_linear_on_pixels(train[params["input"]], train[params["label"]], int(params["num_classes"]))
+
+
+def _linear_score(model: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    x = test[params["input"]]
+    with torch.no_grad():
+        pred = model(torch.from_numpy(x.reshape(len(x), -1)).float()).argmax(1).numpy()
+    return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
+
+
+def _blur_score(_: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    noisy, clean = test[params["input"]], test[params["label"]]
+    mse, sigma = best_gaussian_blur(noisy, clean)
+    noisy_mse = float(((noisy.astype(np.float64) - clean) ** 2).mean())
+    return {"blur_mse": mse, "blur_sigma": sigma, "noisy_mse": noisy_mse, "blur_mse_ratio_vs_noisy": mse / noisy_mse}
+
+
+def _lstm_fit(train: Arrays, params: Mapping[str, Any]) -> Any:
+    return fit_unidirectional_lstm(train[params["input"]], train[params["label"]], int(params["vocab"]),
+                                   int(params["tags"]))
+
+
+def _lstm_score(model: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    with torch.no_grad():
+        pred = model(torch.from_numpy(test[params["input"]]).long()).argmax(-1).numpy()
+    return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
+
+
+BASELINES: dict[str, Baseline] = {
+    "linear-on-pixels": Baseline("linear-on-pixels", _linear_fit, _linear_score),
+    "best-gaussian-blur": Baseline("best-gaussian-blur", None, _blur_score),
+    "unidirectional-lstm": Baseline("unidirectional-lstm", _lstm_fit, _lstm_score),
+}

@@ -1,9 +1,12 @@
 """Load and validate the challenge catalogue: one folder per challenge under ``content/``.
 
-Content is data: ``challenge.toml`` (validated by the pydantic schema below), ``statement.md``,
-``starter.py``, ``reference.py``, the trusted ``grader.py`` and the sandbox ``harness.py``, and
-``cases/`` with known-bad submissions and the verdict each must get (``cases/cases.toml``).
-Quizzes are a ``challenge.toml`` with ``kind = "quiz"`` and their questions.
+Content is data. ``challenge.toml`` holds the fields every challenge has (validated here) and the
+sections of its kind (validated by the kind's own schema, ``challenges.kinds``); beside it sit
+``statement.md``, the reference and the starter (``reference.py`` / ``starter.py`` for a one-file
+Python challenge, ``reference/`` / ``starter/`` folders for multi-file ones), ``cases/`` with the
+known submissions particular to it (``cases/cases.toml``; each kind adds the common ones), and an
+optional small ``hooks.py`` (trusted side) or ``inside.py`` (sandbox side) for a check that is
+truly its own.
 """
 
 from __future__ import annotations
@@ -12,13 +15,20 @@ import importlib
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from challenges.base import CatalogueError, TrustedGrader
+from challenges.errors import CatalogueError
+from challenges.verdict import Status
+
+if TYPE_CHECKING:
+    from challenges.kinds.registry import Kind
 
 CONTENT_DIR = Path(__file__).parent / "content"
+KIND_NAMES = ("trained", "functions", "files", "quiz")
+PYTHON_FILE = "*.py"  # a files entry meaning "one Python file or notebook, any name"
 
 COMPETENCIES: dict[int, str] = {
     1: "Install torch/torchvision for CPU and GPU",
@@ -31,9 +41,6 @@ COMPETENCIES: dict[int, str] = {
     8: "torch on AWS SageMaker and Azure ML",
     9: "Fine-tuning a pretrained network",
 }
-
-Status = Literal["passed", "failed", "error", "timeout", "memory", "rejected", "infrastructure"]
-
 
 class Resource(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,19 +56,26 @@ class Resource(BaseModel):
 
 
 class Limits(BaseModel):
-    """Per-challenge limits; the sandbox's own defaults apply where these are silent."""
+    """Per-challenge time and resource limits (the sandbox's own defaults cover the rest)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    train_budget_s: float = Field(14.0, gt=0, description="soft budget passed as time_budget_s")
-    wall_s: float = Field(20.0, gt=0, description="hard kill of the training phase")
+    train_budget_s: float = Field(14.0, gt=0, description="soft budget passed to train() as time_budget_s")
+    wall_s: float = Field(20.0, gt=0, description="hard stop of the training phase")
+    build_s: float = Field(10.0, gt=0, description="hard stop of build_model() and the first forward pass")
+    call_s: float = Field(10.0, gt=0, description="functions kind: hard stop of all calls together")
+    load_s: float = Field(30.0, gt=0, description="hard stop of importing the learner's module")
+    predict_s: float = Field(15.0, gt=0, description="hard stop of predicting on the hidden inputs")
     memory_mb: int = Field(2048, ge=256)
     threads: int = Field(2, ge=1, le=8)
 
 
-class Seeds(BaseModel):
+class FileSpec(BaseModel):
+    """A file the challenge takes. ``name = "*.py"`` means one Python file (or notebook) of any name."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
-    train: int
-    test: int  # never shown to learners
+    name: str = Field(min_length=1, max_length=120)
+    max_bytes: int = Field(50_000, ge=100, le=1_000_000)
+    required: bool = True
 
 
 class Tiers(BaseModel):
@@ -89,54 +103,68 @@ class Question(BaseModel):
 
 
 class Case(BaseModel):
-    """A known submission and the status it must get (``cases/cases.toml``)."""
+    """A known submission and the status it must get (``cases/cases.toml``). ``file`` is a file or
+    a folder (multi-file challenges) under ``cases/``; ``fails`` optionally names the checks that
+    must fail."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     file: str
     expected: Status
     why: str = ""
+    fails: list[str] = Field(default_factory=list)
 
 
 class ChallengeSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """The fields every challenge has; the kind's own sections stay in ``sections``."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$")
     title: str = Field(max_length=80)
     competency: int = Field(ge=1, le=9)
     difficulty: Literal["beginner", "intermediate", "advanced"]
     points: int = Field(ge=0, le=1000)
-    kind: Literal["graded", "quiz"] = "graded"
+    kind: Literal["trained", "functions", "files", "quiz"]
     device: Literal["cpu", "gpu", "any"] = "cpu"
     summary: str = Field(max_length=200)
     contract: list[str] = Field(default_factory=list)
     hints: list[str] = Field(default_factory=list)
     resources: list[Resource] = Field(default_factory=list)
     limits: Limits = Limits()
-    seeds: Seeds | None = None
-    thresholds: dict[str, float] = Field(default_factory=dict)
     tiers: Tiers | None = None
+    files: list[FileSpec] = Field(default_factory=lambda: [FileSpec(name=PYTHON_FILE)])
     questions: list[Question] = Field(default_factory=list)
     pass_mark: int | None = None  # quizzes: correct answers needed
 
+    @property
+    def sections(self) -> dict[str, Any]:
+        """The kind's own TOML sections (everything this schema does not know)."""
+        return dict(self.model_extra or {})
+
+    @property
+    def python_file(self) -> bool:
+        return len(self.files) == 1 and self.files[0].name == PYTHON_FILE
+
     @model_validator(mode="after")
-    def _kind_fields(self) -> ChallengeSpec:
-        if self.kind == "quiz":
-            if not self.questions or self.pass_mark is None:
-                raise ValueError("a quiz needs questions and a pass_mark")
-            if not 0 < self.pass_mark <= len(self.questions):
-                raise ValueError("pass_mark must be between 1 and the number of questions")
-        else:
-            if self.seeds is None or not self.contract:
-                raise ValueError("a graded challenge needs seeds and a contract")
+    def _common(self) -> ChallengeSpec:
+        if self.kind != "quiz" and not self.contract:
+            raise ValueError("a graded challenge states its contract")
+        names = [f.name for f in self.files]
+        if len(set(names)) != len(names):
+            raise ValueError("two files entries share one name")
+        if PYTHON_FILE in names and len(names) > 1:
+            raise ValueError(f"{PYTHON_FILE!r} stands alone: name the files of a multi-file challenge")
         return self
 
 
 class Challenge:
-    """A validated challenge folder."""
+    """A validated challenge folder with its kind."""
 
-    def __init__(self, folder: Path, spec: ChallengeSpec) -> None:
+    def __init__(self, folder: Path, spec: ChallengeSpec, kind: Kind, config: Any) -> None:
         self.folder = folder
         self.spec = spec
+        self.kind = kind
+        self.config = config  # the kind's validated sections
 
     @property
     def id(self) -> str:
@@ -152,20 +180,53 @@ class Challenge:
         return (self.folder / "statement.md").read_text(encoding="utf-8")
 
     @cached_property
+    def hooks(self) -> ModuleType | None:
+        """The challenge's trusted-side ``hooks.py``, when it has one."""
+        path = self.folder / "hooks.py"
+        if not path.is_file():
+            return None
+        if self.folder.parent == CONTENT_DIR:
+            return importlib.import_module(f"{self.package}.hooks")
+        return _module_from(path, f"_challenge_hooks_{self.folder.name}")  # a folder being written elsewhere
+
+    @property
+    def inside_module(self) -> str | None:
+        """Import path of the challenge's sandbox-side ``inside.py``, when it has one."""
+        return f"{self.package}.inside" if (self.folder / "inside.py").is_file() else None
+
+    def _files_at(self, stem: str) -> dict[str, str]:
+        if self.spec.python_file:
+            path = self.folder / f"{stem}.py"
+            return {path.name: path.read_text(encoding="utf-8")} if path.is_file() else {}
+        return read_folder(self.folder / stem)
+
+    @property
+    def reference_files(self) -> dict[str, str]:
+        return self._files_at("reference")
+
+    @property
+    def starter_files(self) -> dict[str, str]:
+        return self._files_at("starter")
+
+    @cached_property
     def starter(self) -> str:
-        return (self.folder / "starter.py").read_text(encoding="utf-8")
+        """The starter as one text (the first file of a multi-file starter, for display)."""
+        files = self.starter_files
+        if self.spec.python_file or len(files) <= 1:
+            return next(iter(files.values()), "")
+        return "\n\n".join(f"# --- {name} ---\n{text}" for name, text in files.items())
+
+    @property
+    def starter_filename(self) -> str:
+        return next(iter(self.starter_files), "starter.py")
 
     @property
     def reference_path(self) -> Path:
-        return self.folder / "reference.py"
+        return self.folder / ("reference.py" if self.spec.python_file else "reference")
 
     @property
     def starter_path(self) -> Path:
-        return self.folder / "starter.py"
-
-    def grader(self) -> TrustedGrader:
-        module = importlib.import_module(f"{self.package}.grader")
-        return module.GRADER  # type: ignore[no-any-return]
+        return self.folder / ("starter.py" if self.spec.python_file else "starter")
 
     def cases(self) -> list[Case]:
         path = self.folder / "cases" / "cases.toml"
@@ -177,24 +238,64 @@ class Challenge:
         except ValidationError as exc:
             raise CatalogueError(f"{path}: {exc}") from exc
 
+    def case_files(self, case: Case) -> dict[str, str]:
+        path = self.folder / "cases" / case.file
+        if path.is_dir():
+            return read_folder(path)
+        return {path.name: path.read_text(encoding="utf-8")}
 
-REQUIRED_FILES = {
-    "graded": ("statement.md", "starter.py", "reference.py", "grader.py", "harness.py"),
-    "quiz": ("statement.md",),
-}
+    def pass_lines(self) -> list[str]:
+        """What passes, one line per gating check, for statements and embeds."""
+        return self.kind.pass_lines(self)
+
+
+def _module_from(path: Path, name: str) -> ModuleType:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise CatalogueError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_folder(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative names, sorted), as text."""
+    if not folder.is_dir():
+        return {}
+    return {
+        str(p.relative_to(folder)): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def load_challenge(folder: Path) -> Challenge:
+    from challenges.kinds.registry import kinds
+
     toml_path = folder / "challenge.toml"
     try:
         raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
         spec = ChallengeSpec(**raw)
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
         raise CatalogueError(f"{toml_path}: {exc}") from exc
-    missing = [f for f in REQUIRED_FILES[spec.kind] if not (folder / f).is_file()]
+    kind = kinds()[spec.kind]
+    try:
+        config = kind.validate(spec)
+    except (ValidationError, ValueError) as exc:
+        raise CatalogueError(f"{toml_path} ({spec.kind} kind): {exc}") from exc
+    challenge = Challenge(folder, spec, kind, config)
+    required = ["statement.md"] + ([] if spec.kind == "quiz" else [challenge.reference_path.name, challenge.starter_path.name])
+    missing = [f for f in required if not (folder / f).exists()]
     if missing:
         raise CatalogueError(f"{folder.name}: missing {', '.join(missing)}")
-    return Challenge(folder, spec)
+    try:
+        kind.check_folder(challenge)
+    except (ValidationError, ValueError) as exc:
+        raise CatalogueError(f"{folder.name}: {exc}") from exc
+    return challenge
 
 
 class Catalogue:

@@ -14,9 +14,9 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from sandbox.job import JobSpec, Limits
-from sandbox.pool import PoolConfig
-from sandbox.runner import Sandbox
+from sandbox.core.job import JobSpec, Limits
+from sandbox.core.pool import PoolConfig
+from sandbox.core.supervisor import Sandbox
 
 TRIVIAL = "print('ok')\n"
 #: A 20-step training job of a small MLP (what a tiny challenge's inner loop looks like).
@@ -56,11 +56,11 @@ async def _timed(sandbox: Sandbox, source: str, limits: Limits) -> tuple[float, 
 async def run_bench(*, n: int = 20, cold_n: int = 3, warmup: int = 6, config: PoolConfig | None = None,
                     hide_paths: list[str] | None = None) -> dict[str, Any]:
     config = config or PoolConfig()
-    limits = Limits(threads=1, wall_s=30.0)
+    limits = Limits(threads=1, total_s=30.0)
     warm = Sandbox(pool=config, hide_paths=hide_paths)
     if warm.refusal:
         raise RuntimeError(warm.refusal)
-    cold_config = replace(config, size=1, spare_slots=0, warmup=False, preload=("torch",), preload_harnesses=False,
+    cold_config = replace(config, size=1, spare_slots=0, warmup=False, preload=("torch",),
                           uid_base=config.uid_base + 100)
     try:
         loop = asyncio.get_running_loop()

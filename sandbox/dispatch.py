@@ -11,9 +11,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from challenges.catalogue import Challenge
-from sandbox.grading import GradeReport, grade
-from sandbox.job import Limits
-from sandbox.runner import Sandbox
+from challenges.kinds.base import Submission
+from challenges.verdict import Report
+from sandbox.core.job import Limits
+from sandbox.core.supervisor import Sandbox
+from sandbox.driver import grade
 
 Listener = Callable[[dict[str, Any]], Awaitable[None] | None]
 
@@ -30,10 +32,7 @@ class LocalDispatcher:
     def waiting(self) -> int:
         return self._waiting
 
-    async def submit(
-        self, challenge: Challenge, source: str, *, filename: str = "submission.py",
-        on_event: Listener | None = None,
-    ) -> GradeReport:
+    async def submit(self, challenge: Challenge, submission: Submission, *, on_event: Listener | None = None) -> Report:
         async def emit(event: dict[str, Any]) -> None:
             if on_event is not None:
                 result = on_event(event)
@@ -51,8 +50,7 @@ class LocalDispatcher:
             for attempt in range(self.retries + 1):
                 if attempt:
                     await emit({"type": "retry"})
-                report = await grade(challenge, source, self.sandbox, base_limits=self.base_limits,
-                                     filename=filename, on_event=emit)
+                report = await grade(challenge, submission, self.sandbox, base_limits=self.base_limits, on_event=emit)
                 if report.status != "infrastructure":
                     break
             return report

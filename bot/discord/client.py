@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.discord import render
 from bot.discord.errors import NotMentor, TutorTree
-from bot.discord.grading import JobRunner, LiveGrade, run_directly, where_of, who_of
+from bot.discord.live_grade import JobRunner, LiveGrade, run_directly, where_of, who_of
 from bot.discord.views import DYNAMIC_ITEMS, review_notice, review_panel
 from bot.errors import NotFound, TutorError
 from bot.service import TutorService, Where

@@ -27,7 +27,7 @@ from bot.service import (
     Verdict,
 )
 from challenges.catalogue import COMPETENCIES, Challenge, Resource
-from sandbox.grading import GradeReport
+from challenges.verdict import Report
 
 ZWSP = "\u200b"
 COLOUR_OK = discord.Colour.green()
@@ -186,19 +186,25 @@ def challenge_embed(c: Challenge) -> discord.Embed:
                           description=clip(c.statement, L.STATEMENT_CHARS))
     embed.add_field(name="Competency", value=f"{spec.competency}. {COMPETENCIES[spec.competency]}", inline=False)
     embed.add_field(name="Level", value=f"{spec.difficulty} · {spec.points} points", inline=True)
-    if spec.kind == "graded":
+    if spec.kind != "quiz":
         lim = spec.limits
-        embed.add_field(
-            name="Limits",
-            value=(f"train {lim.train_budget_s:g} s (hard stop {lim.wall_s:g} s) · {lim.memory_mb} MB · "
-                   f"{lim.threads} CPU threads · no network"),
-            inline=True,
-        )
+        if spec.kind == "trained":
+            limits = (f"train {lim.train_budget_s:g} s (hard stop {lim.wall_s:g} s) · {lim.memory_mb} MB · "
+                      f"{lim.threads} CPU threads · no network")
+        elif spec.kind == "functions":
+            limits = f"calls {lim.call_s:g} s · {lim.memory_mb} MB · no network"
+        else:
+            limits = "checked as text: nothing is run"
+        embed.add_field(name="Limits", value=limits, inline=True)
+        if not spec.python_file:
+            files = ", ".join(f"`{f.name}`" + ("" if f.required else " (optional)") for f in spec.files)
+            embed.add_field(name="Files", value=clip(files, L.FIELD_VALUE), inline=False)
         contract = "\n".join(f"• `{clip(item, 300)}`" for item in spec.contract)
         embed.add_field(name="Contract", value=clip(contract, L.FIELD_VALUE), inline=False)
-        if spec.thresholds:
-            embed.add_field(name="To pass", value=clip(", ".join(f"{k} {number(v)}" for k, v in spec.thresholds.items()),
-                                                       L.FIELD_VALUE), inline=False)
+        passing = c.pass_lines()
+        if passing:
+            embed.add_field(name="To pass", value=clip("\n".join(f"• {line}" for line in passing), L.FIELD_VALUE),
+                            inline=False)
         embed.set_footer(text=f"{len(spec.hints)} hints · starter code attached · submit with the button or "
                               f"/challenge submit {spec.id}")
     else:
@@ -263,15 +269,16 @@ def grading_embed(challenge: Challenge, who: str, state: dict[str, Any]) -> disc
 
 
 def _check_line(check: Any) -> str:
-    get = check.get if isinstance(check, dict) else lambda k: getattr(check, k)
-    mark = "✅" if get("passed") else "❌"
+    get = check.get if isinstance(check, dict) else lambda k: getattr(check, k, None)
+    mark = "💡" if get("warning") else "✅" if get("passed") else "❌"
     numbers = ""
     if get("value") is not None:
         numbers = f" · {number(get('value'))}"
         if get("threshold") is not None:
             numbers += f" vs {number(get('threshold'))}"
     message = neutralise(str(get("message") or ""))
-    return f"{mark} **{name(str(get('name')), 40)}**{numbers}" + (f": {message}" if message else "")
+    seen = " *(seen in the sandbox)*" if get("evidence") == "sandbox-observed" else ""
+    return f"{mark} **{name(str(get('name')), 40)}**{numbers}" + (f": {message}" if message else "") + seen
 
 
 def checks_text(checks: Iterable[Any], limit: int) -> str:
@@ -321,7 +328,7 @@ def error_embed(message: str, *, title: str = "Not graded") -> discord.Embed:
     return fit(discord.Embed(title=title, description=neutralise(message), colour=COLOUR_BAD))
 
 
-def output_needs_file(report: GradeReport) -> bool:
+def output_needs_file(report: Report) -> bool:
     for text in (report.stdout, report.stderr):
         _, cut = tail(text)
         if cut:
@@ -329,7 +336,7 @@ def output_needs_file(report: GradeReport) -> bool:
     return False
 
 
-def output_file(report: GradeReport) -> discord.File:
+def output_file(report: Report) -> discord.File:
     text = f"--- stdout ---\n{_ANSI.sub('', report.stdout)}\n--- stderr ---\n{_ANSI.sub('', report.stderr)}\n"
     data = text.encode("utf-8")[: L.ATTACHMENT_BYTES]
     return discord.File(io.BytesIO(data), filename="output.txt")
@@ -360,7 +367,7 @@ def loss_curve_png(losses: Sequence[float], title: str = "training loss") -> byt
     return buf.getvalue()
 
 
-def verdict_files(report: GradeReport) -> tuple[list[discord.File], bool]:
+def verdict_files(report: Report) -> tuple[list[discord.File], bool]:
     """Attachments for a verdict (loss curve, task pictures, full output) and whether a curve is among them."""
     files: list[discord.File] = []
     curve = loss_curve_png(report.losses, f"{report.challenge}: training loss")

@@ -28,6 +28,26 @@ def command_payloads(bot: discord.Client, guild: discord.abc.Snowflake | None = 
     return [command.to_dict(tree) for command in tree._get_all_commands(guild=guild)]
 
 
+def guild_object(guild_id: int | None) -> discord.Object | None:
+    """The guild a sync targets (None: global), so callers outside bot.discord need no discord import."""
+    return discord.Object(guild_id) if guild_id else None
+
+
+class SyncRefused(Exception):
+    """Discord refused the sync (bad token, rate limit, invalid payload)."""
+
+
+async def sync_tree(bot: TutorBot, token: str, guild_id: int | None) -> int:
+    """Log in and sync the tree once; the number of commands Discord now has."""
+    try:
+        async with bot:
+            await bot.login(token)
+            synced = await bot.tree.sync(guild=guild_object(guild_id))
+    except discord.HTTPException as exc:
+        raise SyncRefused(str(exc)) from exc
+    return len(synced)
+
+
 def payload_hash(payloads: Sequence[Mapping[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(payloads, sort_keys=True).encode()).hexdigest()
 

@@ -17,7 +17,7 @@ import discord
 from bot.discord import limits as L
 from bot.discord import render
 from bot.discord.errors import NotYours, reply_error
-from bot.discord.grading import LiveGrade, where_of, who_of
+from bot.discord.live_grade import LiveGrade, where_of, who_of
 from bot.errors import BadSubmission
 from bot.service import LeaderboardView, QuizAnswer
 from challenges.catalogue import Challenge
@@ -154,7 +154,7 @@ class CodeModal(TutorModal):
         if interaction.user.id in bot.jobs:
             raise BadSubmission("You already have a submission being graded; wait for its verdict (or cancel it).")
         await interaction.response.defer(thinking=True)
-        await LiveGrade.start(bot, interaction, self.challenge, "solution.py", self.code.value.encode("utf-8"))
+        await LiveGrade.start(bot, interaction, self.challenge, [("solution.py", self.code.value.encode("utf-8"))])
 
 
 class HintButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tutor:hint:(?P<cid>[a-z0-9-]+)"):
@@ -202,7 +202,7 @@ class ChallengeView(discord.ui.View):
         super().__init__(timeout=None)
         if challenge.spec.hints:
             self.add_item(HintButton(challenge.id))
-        if challenge.spec.kind == "graded":
+        if challenge.spec.kind != "quiz":
             self.add_item(SubmitButton(challenge.id))
 
 

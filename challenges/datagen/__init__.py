@@ -8,6 +8,11 @@ The package is called ``datagen`` rather than ``data`` because the repository's 
 ignores every ``data/`` folder (the SQLite files live in one).
 """
 
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
 from challenges.datagen.shapes import (
     DATA_VERSION,
     SHAPE_NAMES,
@@ -18,8 +23,34 @@ from challenges.datagen.shapes import (
 )
 from challenges.datagen.tagging import make_tagging, randomise_future, tagging_labels
 
+#: A generator: (n, seed, **params) -> named arrays. Trained challenges name one in their TOML.
+Generator = Callable[..., dict[str, np.ndarray]]
+
+
+def _shapes(n: int, seed: int, **params: Any) -> dict[str, np.ndarray]:
+    x, y = make_shapes(n, seed, **params)
+    return {"x": x, "y": y}
+
+
+def _denoise_pairs(n: int, seed: int, **params: Any) -> dict[str, np.ndarray]:
+    noisy, clean = make_denoise_pairs(n, seed, **params)
+    return {"noisy": noisy, "clean": clean}
+
+
+def _tagging(n: int, seed: int, **params: Any) -> dict[str, np.ndarray]:
+    x, y = make_tagging(n, seed, **params)
+    return {"X": x, "Y": y}
+
+
+GENERATORS: dict[str, Generator] = {
+    "shapes": _shapes,
+    "denoise-pairs": _denoise_pairs,
+    "tagging": _tagging,
+}
+
 __all__ = [
     "DATA_VERSION",
+    "GENERATORS",
     "SHAPE_NAMES",
     "add_noise",
     "make_denoise_pairs",

@@ -20,7 +20,6 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "database_url": f"sqlite+aiosqlite:///{tmp_path / 'data' / 'tutor.db'}",
         "submit_cooldown_s": 0.0,
         "job_memory_mb": 1024,
-        "job_startup_s": 60.0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

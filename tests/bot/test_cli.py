@@ -31,18 +31,19 @@ def test_challenges_list_json(tmp_path: Path) -> None:
     by_id = {item["id"]: item for item in items}
     for cid in ("shapes-classifier", "denoiser", "bilstm-future-context"):
         assert set(by_id[cid]) == {"id", "title", "competency", "difficulty", "points", "device", "kind"}
-        assert by_id[cid]["kind"] == "graded" and 1 <= by_id[cid]["competency"] <= 9
+        assert by_id[cid]["kind"] in {"trained", "functions", "files"} and 1 <= by_id[cid]["competency"] <= 9
 
 
 def test_grade_json_for_a_failing_starter(tmp_path: Path) -> None:
     proc = tutor("grade", "shapes-classifier", str(SHAPES / "starter.py"), "--json", tmp_path=tmp_path)
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
-    assert set(report) == {"challenge", "status", "passed", "score", "tier", "checks", "metrics", "runtime_s",
-                           "stdout", "stderr"}
+    assert set(report) == {"challenge", "status", "passed", "score", "tier", "points", "checks", "metrics",
+                           "runtime_s", "phase", "stdout", "stderr"}
     assert report["status"] == "failed" and report["passed"] is False
     for check in report["checks"]:
-        assert set(check) == {"name", "passed", "message", "value", "threshold"}
+        assert set(check) == {"name", "passed", "message", "value", "threshold", "evidence", "warning"}
+        assert check["evidence"] in {"trusted", "sandbox-observed"}
 
 
 @pytest.mark.parametrize(

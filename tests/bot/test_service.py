@@ -24,7 +24,7 @@ def fast_catalogue(service: TutorService) -> Catalogue:
     for c in service.catalogue:
         if c.id == SHAPES:
             spec = c.spec.model_copy(update={"limits": Limits(train_budget_s=2, wall_s=4, memory_mb=1024, threads=1)})
-            c = Challenge(c.folder, spec)
+            c = Challenge(c.folder, spec, c.kind, c.config)
         items.append(c)
     return Catalogue(items)
 

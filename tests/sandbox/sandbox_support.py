@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.job import JobOutcome, JobSpec, Limits
-from sandbox.pool import PROJECT_ROOT, PoolConfig
-from sandbox.runner import Sandbox
+from sandbox.core.job import JobOutcome, JobSpec, Limits
+from sandbox.core.pool import PROJECT_ROOT, PoolConfig
+from sandbox.core.supervisor import Sandbox
+from sandbox.driver import grading_pool
 
 SECRET_ENV = "canary-env-" + secrets.token_hex(8)
 SECRET_FILE = "canary-file-" + secrets.token_hex(8)
 MARKER = "tutor-pwned"
-POOL = PoolConfig(size=2, spare_slots=2, uid_base=61500)
+POOL = grading_pool(PoolConfig(size=2, spare_slots=2, uid_base=61500))
 #: Host places a hostile job would like to write to; none may ever get a marker file.
 WATCHED = [
     str(PROJECT_ROOT), "/tmp", "/dev/shm", "/root", "/var/tmp", "/etc", "/run",
@@ -87,7 +88,7 @@ def marker_files() -> list[str]:
 
 async def run_job(sandbox: Sandbox, source: str, *, timeout: float = 10.0, memory_mb: int = 512,
                   threads: int = 1, **spec: object) -> JobOutcome:
-    limits = Limits(startup_s=timeout, wall_s=0.0, predict_s=0.0, memory_mb=memory_mb, threads=threads)
+    limits = Limits(total_s=timeout, memory_mb=memory_mb, threads=threads)
     return await sandbox.run(JobSpec(source=source, limits=limits, **spec))  # type: ignore[arg-type]
 
 

@@ -6,9 +6,9 @@ import pytest
 from sandbox_attacks import ATTACKS, Attack
 from sandbox_support import assert_clean, run_job
 
-from sandbox.output import ZWSP
-from sandbox.policy import check_source
-from sandbox.runner import Sandbox
+from sandbox.core.output import ZWSP
+from sandbox.core.supervisor import Sandbox
+from sandbox.lint import check_source
 
 pytestmark = pytest.mark.sandbox
 

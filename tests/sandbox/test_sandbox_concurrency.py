@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sandbox_support import assert_clean, run_job
 
-from sandbox.runner import Sandbox
+from sandbox.core.supervisor import Sandbox
 
 pytestmark = pytest.mark.sandbox
 

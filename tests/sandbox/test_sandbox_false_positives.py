@@ -6,8 +6,8 @@ import pytest
 from sandbox_programs import PROGRAMS
 from sandbox_support import assert_clean, run_job
 
-from sandbox.policy import check_source
-from sandbox.runner import Sandbox
+from sandbox.core.supervisor import Sandbox
+from sandbox.lint import check_source
 
 pytestmark = pytest.mark.sandbox
 

@@ -6,8 +6,9 @@ import pytest
 from sandbox_support import assert_clean
 
 from challenges.catalogue import load_catalogue
-from sandbox.grading import grade
-from sandbox.runner import Sandbox
+from challenges.kinds.base import Submission
+from sandbox.core.supervisor import Sandbox
+from sandbox.driver import grade
 
 pytestmark = pytest.mark.sandbox
 
@@ -88,11 +89,11 @@ def train(model, loader, time_budget_s):
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_grader_attack_never_passes(sandbox: Sandbox, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # As if the sample had slipped past the lint layer: the boundary must hold on its own.
-    monkeypatch.setattr("sandbox.grading.check_source", lambda source: [])
+    monkeypatch.setattr("sandbox.driver.check_source", lambda source: [])
     challenge = load_catalogue().get("shapes-classifier")
     if challenge is None:
         pytest.skip("the shapes-classifier challenge is not in the catalogue")
-    report = await grade(challenge, CASES[name], sandbox)
+    report = await grade(challenge, Submission({"submission.py": CASES[name]}), sandbox)
     assert report.status in {"failed", "error"}, (report.status, [c.message for c in report.checks])
     assert not report.passed and report.points == 0
     assert "canary" not in report.stdout + report.stderr

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sandbox_support import assert_clean
 
-from sandbox.job import JobSpec, Limits
-from sandbox.output import ZWSP, clean_output
-from sandbox.policy import check_source
-from sandbox.pool import PoolConfig
-from sandbox.runner import Sandbox
+from sandbox.core.job import JobSpec, Limits
+from sandbox.core.output import ZWSP, clean_output
+from sandbox.core.pool import PoolConfig
+from sandbox.core.supervisor import Sandbox
+from sandbox.lint import check_source
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +51,7 @@ def test_sandbox_check_cli_json(tmp_path: Path) -> None:
 
 
 def test_refusal_names_the_missing_feature(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sandbox.runner as runner
+    import sandbox.core.supervisor as runner
 
     monkeypatch.setattr(runner, "detect_version", lambda: (_ for _ in ()).throw(runner.SandboxUnavailable("no cgroups here")))
     box = Sandbox()
@@ -88,7 +88,7 @@ async def test_gpu_jobs_are_serialised_per_device() -> None:
                 running -= 1
 
         box._run = counted  # type: ignore[method-assign,assignment]
-        spec = JobSpec(source="print('never')", device="cuda:0", limits=Limits(startup_s=20))
+        spec = JobSpec(source="print('never')", device="cuda:0", limits=Limits(total_s=20))
         outcomes = await asyncio.gather(box.run(spec), box.run(spec))
         # torch.cuda.init() fails inside the job (no driver here): the learner-visible error
         assert [o.status for o in outcomes] == ["error", "error"], [o.error for o in outcomes]

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.discord import limits as L
 from bot.discord import render
-from bot.discord.grading import LiveGrade, who_of
+from bot.discord.live_grade import LiveGrade, who_of
 from bot.discord.views import ChallengeView, CodeModal, Paginator, tutor
 from bot.errors import BadSubmission, Busy
 from challenges.catalogue import COMPETENCIES
@@ -78,34 +78,43 @@ class Challenges(commands.GroupCog, group_name="challenge", group_description="B
     @app_commands.autocomplete(challenge=challenge_autocomplete)
     async def show(self, interaction: discord.Interaction, challenge: str) -> None:
         found = self.bot.service.challenge(challenge)
-        if found.spec.kind == "graded":
+        if found.spec.kind != "quiz":
             await interaction.response.send_message(embed=render.challenge_embed(found), view=ChallengeView(found),
                                                     file=render.starter_file(found))
         else:
             await interaction.response.send_message(embed=render.challenge_embed(found))
 
-    @app_commands.command(name="submit", description="Submit a solution: attach a .py or .ipynb file, or paste code")
+    @app_commands.command(name="submit", description="Submit a solution: attach your file(s), or paste code")
     @app_commands.describe(challenge="Challenge id (start typing to search)",
-                           file="Your solution as a .py or .ipynb file (without one, a code box opens)")
+                           file="Your solution (.py or .ipynb; without one, a code box opens)",
+                           file2="A second file, for challenges that take several", file3="A third file",
+                           file4="A fourth file")
     @app_commands.autocomplete(challenge=challenge_autocomplete)
     @app_commands.checks.dynamic_cooldown(user_submit_cooldown, key=by_user)
     @app_commands.checks.dynamic_cooldown(guild_submit_cooldown, key=by_guild)
-    async def submit(self, interaction: discord.Interaction, challenge: str, file: discord.Attachment | None = None) -> None:
+    async def submit(self, interaction: discord.Interaction, challenge: str, file: discord.Attachment | None = None,
+                     file2: discord.Attachment | None = None, file3: discord.Attachment | None = None,
+                     file4: discord.Attachment | None = None) -> None:
         found = self.bot.service.challenge(challenge)
         if found.spec.kind == "quiz":
             raise BadSubmission(f"`{found.id}` is a quiz: play it with `/quiz {found.spec.competency}`.")
         no_job_running(interaction)
-        if file is None:
+        attachments = [a for a in (file, file2, file3, file4) if a is not None]
+        if not attachments:
+            if not found.spec.python_file:
+                names = ", ".join(f"`{f.name}`" for f in found.spec.files)
+                raise BadSubmission(f"`{found.id}` takes files ({names}): attach them to `/challenge submit`.")
             await interaction.response.send_modal(CodeModal(found))
             return
-        if not file.filename.lower().endswith(ACCEPTED):
-            raise BadSubmission(f"`{render.name(file.filename)}` is not a .py or .ipynb file.")
         limit = min(self.bot.settings.max_upload_bytes, getattr(interaction, "attachment_size_limit", None) or L.ATTACHMENT_BYTES)
-        if file.size > limit:
-            raise BadSubmission(f"`{render.name(file.filename)}` is {file.size:,} bytes; the limit is {limit:,}.")
+        for attachment in attachments:
+            if found.spec.python_file and not attachment.filename.lower().endswith(ACCEPTED):
+                raise BadSubmission(f"`{render.name(attachment.filename)}` is not a .py or .ipynb file.")
+            if attachment.size > limit:
+                raise BadSubmission(f"`{render.name(attachment.filename)}` is {attachment.size:,} bytes; the limit is {limit:,}.")
         await interaction.response.defer(thinking=True)
-        data = await file.read()
-        await LiveGrade.start(self.bot, interaction, found, file.filename, data)
+        uploads = [(a.filename, await a.read()) for a in attachments]
+        await LiveGrade.start(self.bot, interaction, found, uploads)
 
     @app_commands.command(name="resubmit", description="Edit and resubmit your last solution")
     @app_commands.describe(challenge="Which challenge (default: the one you submitted last)")
@@ -116,6 +125,8 @@ class Challenges(commands.GroupCog, group_name="challenge", group_description="B
         no_job_running(interaction)
         wanted = self.bot.service.challenge(challenge).id if challenge else None
         challenge_id, code = await self.bot.service.last_code(who_of(interaction.user), wanted)
+        if not self.bot.service.challenge(challenge_id).spec.python_file:
+            raise BadSubmission(f"`{challenge_id}` takes several files: attach them to `/challenge submit` again.")
         if len(code) > L.TEXT_INPUT:
             raise BadSubmission(f"Your last solution has {len(code):,} characters, more than a code box holds "
                                 f"({L.TEXT_INPUT:,}); attach the file to `/challenge submit` instead.")

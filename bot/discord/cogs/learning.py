@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.discord import render
 from bot.discord.cogs.challenges import COMPETENCY_CHOICES, by_user, challenge_autocomplete, query_cooldown
-from bot.discord.grading import where_of, who_of
+from bot.discord.live_grade import where_of, who_of
 from bot.discord.views import LeaderboardPager, QuizView
 from bot.errors import NotFound
 from bot.service import LeaderboardView

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.discord import limits as L
 from bot.discord import render
 from bot.discord.cogs.challenges import by_user, query_cooldown
-from bot.discord.grading import where_of
+from bot.discord.live_grade import where_of
 from bot.discord.views import ReviewQueueView, tutor
 
 if TYPE_CHECKING:

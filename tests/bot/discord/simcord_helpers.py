@@ -18,7 +18,6 @@ def discord_settings(tmp_path: Path, **overrides: object) -> Settings:
         "submit_cooldown_s": 0.0,
         "command_cooldown_s": 0.0,
         "job_memory_mb": 1024,
-        "job_startup_s": 60.0,
         "progress_edit_interval_s": 1.0,
         "owner_ids": [],
     }

@@ -55,9 +55,10 @@ async def test_tree_shape(payloads: list[dict[str, Any]]) -> None:
     subs = {o["name"] for o in by_name["challenge"]["options"]}
     assert subs == {"list", "show", "submit", "resubmit"}
     submit = next(o for o in by_name["challenge"]["options"] if o["name"] == "submit")
-    challenge, file = submit["options"]
+    challenge, *files = submit["options"]
     assert challenge["autocomplete"] is True and challenge["required"] is True
-    assert file["type"] == 11 and file["required"] is False  # attachment
+    assert [f["name"] for f in files] == ["file", "file2", "file3", "file4"]
+    assert all(f["type"] == 11 and f["required"] is False for f in files)  # optional attachments
     assert int(by_name["admin"]["default_member_permissions"]) == 1 << 5  # Manage Server (int in discord.py and the spec)
     assert by_name["admin"]["contexts"] == [0]  # guild only
     assert {o["name"] for o in by_name["admin"]["options"]} == {"mentor-role", "review-channel", "completion-role", "settings"}

@@ -31,9 +31,8 @@ from bot.service import (
     Verdict,
     Who,
 )
-from challenges.base import Check
 from challenges.catalogue import load_catalogue
-from sandbox.grading import GradeReport
+from challenges.verdict import Check, Report
 
 SPEC = Path(__file__).resolve().parents[4] / "shared" / "discord" / "openapi.json"
 LONG = "Ünïcødé 🧪 " * 600
@@ -69,8 +68,8 @@ def no_pings(text: str) -> None:
     assert "<@1" not in text and "<@&" not in text
 
 
-def report(checks: int = 3, output: str = "ok\n", status: str = "failed") -> GradeReport:
-    return GradeReport(
+def report(checks: int = 3, output: str = "ok\n", status: str = "failed") -> Report:
+    return Report(
         challenge="shapes-classifier", status=status,
         checks=[Check(f"{LONG[:300]}check{i}", i % 2 == 0, EVIL[:500], 0.123456789 * i, 0.9) for i in range(checks)],
         metrics={f"metric_{i}_{LONG[:50]}": float(i) for i in range(30)}, score=0.5, tier="gold" if status == "passed" else None,
@@ -79,7 +78,7 @@ def report(checks: int = 3, output: str = "ok\n", status: str = "failed") -> Gra
     )
 
 
-def verdict(r: GradeReport) -> Verdict:
+def verdict(r: Report) -> Verdict:
     challenge = CATALOGUE.get("shapes-classifier")
     assert challenge is not None
     return Verdict(7, challenge, r, True, 0, 150)

@@ -1,0 +1,239 @@
+"""Live grading on Discord: one message, edited from "queued" through training progress to the verdict.
+
+The caller has already deferred the interaction (always within the 3-second window). A
+`LiveGrade` runs `TutorService.submit` in its own task, coalesces progress events into at most
+one edit per ``progress_edit_interval_s``, offers the author a Cancel button (cancelling the task
+kills the sandbox job; the service records the submission as cancelled), and ends with the
+verdict embed, a loss-curve image and the full output attached when it had to be cut. The
+interaction token lives 15 minutes: close to its end, updates continue as a channel message sent
+with the bot token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.discord import render
+from bot.errors import Busy, TutorError
+from bot.service import Verdict, Where, Who
+from challenges.catalogue import Challenge
+
+if TYPE_CHECKING:
+    from bot.discord.client import TutorBot
+
+log = logging.getLogger("tutor.discord.grading")
+
+#: Runs the grading coroutine. Production awaits it directly; tests may hand it to a worker.
+JobRunner = Callable[[Coroutine[Any, Any, Verdict]], Awaitable[Verdict]]
+
+
+async def run_directly(job: Coroutine[Any, Any, Verdict]) -> Verdict:
+    return await job
+
+
+def who_of(user: discord.abc.User) -> Who:
+    return Who(str(user.id), getattr(user, "display_name", None) or user.name)
+
+
+def where_of(interaction: discord.Interaction) -> Where | None:
+    guild = interaction.guild
+    return Where(str(guild.id), guild.name) if guild is not None else None
+
+
+class CancelButton(discord.ui.Button["CancelView"]):
+    def __init__(self, job: LiveGrade) -> None:
+        super().__init__(label="Cancel", style=discord.ButtonStyle.danger, emoji="⏹️",
+                         custom_id=f"tutor:cancel:{job.user.id}:{job.key}")
+        self.job = job
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.job.user.id:
+            await interaction.response.send_message("Only the author of this submission can cancel it.", ephemeral=True)
+            return
+        await interaction.response.defer()
+        self.job.cancel()
+
+
+class CancelView(discord.ui.View):
+    def __init__(self, job: LiveGrade) -> None:
+        super().__init__(timeout=None)
+        self.add_item(CancelButton(job))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
+        from bot.discord.errors import reply_error
+
+        await reply_error(interaction, error)
+
+
+class LiveGrade:
+    """One grading job shown on Discord."""
+
+    _keys = 0
+
+    def __init__(self, bot: TutorBot, interaction: discord.Interaction, challenge: Challenge,
+                 uploads: list[tuple[str, bytes]]) -> None:
+        LiveGrade._keys += 1
+        self.key = LiveGrade._keys
+        self.bot = bot
+        self.interaction = interaction
+        self.user = interaction.user
+        self.challenge = challenge
+        self.uploads = uploads
+        self.state: dict[str, Any] = {"phase": "queued"}
+        self.task: asyncio.Task[None] | None = None
+        self.channel_message: discord.Message | None = None
+        self.cancelled = False
+        self.finished = False
+        self._last_edit = -1e9
+        self._flush: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self.view = CancelView(self)
+        self.submission_id: int | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+    @classmethod
+    async def start(cls, bot: TutorBot, interaction: discord.Interaction, challenge: Challenge,
+                    uploads: list[tuple[str, bytes]]) -> LiveGrade:
+        """Start grading; the interaction must already be deferred."""
+        if interaction.user.id in bot.jobs:
+            raise Busy("You already have a submission being graded; wait for its verdict (or cancel it).")
+        job = cls(bot, interaction, challenge, uploads)
+        bot.jobs[interaction.user.id] = job
+        job.task = asyncio.create_task(job._run(), name=f"grade-{challenge.id}-{interaction.user.id}")
+        return job
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+
+    async def _run(self) -> None:
+        service = self.bot.service
+        try:
+            try:
+                verdict = await self.bot.job_runner(service.submit_files(
+                    who_of(self.user), where_of(self.interaction), self.challenge.id, self.uploads,
+                    on_event=self.on_event,
+                ))
+            except asyncio.CancelledError:
+                self._stop_flush()
+                if not self.cancelled:  # the bot is shutting down
+                    raise
+                await self._show(embed=render.error_embed("You cancelled this submission; the job was stopped.",
+                                                          title=f"⏹️ Cancelled · {self.challenge.id}"), view=None)
+                return
+            except TutorError as exc:
+                self._stop_flush()
+                await self._show(embed=render.error_embed(str(exc)), view=None)
+                return
+            except Exception as exc:
+                self._stop_flush()
+                log.exception("grading %s for %s failed", self.challenge.id, self.user.id, exc_info=exc)
+                await self._show(embed=render.error_embed(
+                    "The grader failed on our side; this does not count against you. Please try again later."), view=None)
+                return
+            self._stop_flush()
+            await self._verdict(verdict)
+        finally:
+            self.finished = True
+            if self.bot.jobs.get(self.user.id) is self:
+                del self.bot.jobs[self.user.id]
+
+    async def _verdict(self, verdict: Verdict) -> None:
+        self.submission_id = verdict.submission_id
+        files, has_curve = await asyncio.to_thread(render.verdict_files, verdict.report)
+        attached = any(f.filename == "output.txt" for f in files)
+        embed = render.verdict_embed(verdict, self.user.display_name, has_curve=has_curve, output_attached=attached)
+        from bot.discord.views import VerdictView
+
+        message = await self._show(embed=embed, view=VerdictView(verdict.submission_id, verdict.challenge.id), files=files)
+        if message is not None:
+            self.bot.submission_messages[verdict.submission_id] = (message.channel.id, message.id)
+        if verdict.first_pass:
+            await self.bot.grant_completion_role(self.interaction, verdict.challenge.spec.competency)
+
+    # ---------------------------------------------------------------- progress
+    async def on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "queued":
+            self.state.update(phase="queued", position=event.get("position"))
+        elif kind == "started":
+            self.state.update(phase="running", stage="load")
+        elif kind == "phase":
+            self.state.update(phase="running", stage=str(event.get("name"))[:20])
+        elif kind == "progress":
+            self.state.update(phase="running", stage="train", step=event.get("step"), loss=event.get("loss"),
+                              elapsed=event.get("elapsed"))
+        elif kind == "retry":
+            self.state.update(retry=True)
+        else:
+            return
+        await self._progress()
+
+    async def _progress(self) -> None:
+        interval = self.bot.settings.progress_edit_interval_s
+        wait = self._last_edit + interval - time.monotonic()
+        if wait <= 0:
+            await self._edit_progress()
+        elif self._flush is None or self._flush.done():
+            self._flush = asyncio.create_task(self._flush_later(wait))
+
+    async def _flush_later(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        await self._edit_progress()
+
+    def _stop_flush(self) -> None:
+        if self._flush is not None and not self._flush.done():
+            self._flush.cancel()
+
+    async def _edit_progress(self) -> None:
+        if self.finished:
+            return
+        self._last_edit = time.monotonic()
+        await self._show(embed=render.grading_embed(self.challenge, self.user.display_name, self.state), view=self.view)
+
+    # ---------------------------------------------------------------- delivery
+    def _token_fresh(self) -> bool:
+        margin = dt.timedelta(seconds=self.bot.settings.interaction_token_margin_s)
+        return discord.utils.utcnow() < self.interaction.expires_at - margin
+
+    async def _show(self, *, embed: discord.Embed, view: discord.ui.View | None,
+                    files: list[discord.File] | None = None) -> discord.Message | None:
+        """Edit the one grading message (the interaction's, or the channel fallback once the token ages)."""
+        async with self._lock:
+            mentions = discord.AllowedMentions.none()
+            try:
+                if self.channel_message is None and self._token_fresh():
+                    return await self.interaction.edit_original_response(
+                        content=None, embed=embed, view=view, attachments=files or [], allowed_mentions=mentions)
+                if self.channel_message is None:
+                    return await self._move_to_channel(embed, view, files)
+                self.channel_message = await self.channel_message.edit(
+                    content=None, embed=embed, view=view, attachments=files or [], allowed_mentions=mentions)
+                return self.channel_message
+            except discord.HTTPException as exc:
+                log.warning("could not update the grading message for %s: %s", self.user.id, exc)
+                return None
+
+    async def _move_to_channel(self, embed: discord.Embed, view: discord.ui.View | None,
+                               files: list[discord.File] | None) -> discord.Message | None:
+        channel = self.interaction.channel
+        if channel is None or not isinstance(channel, discord.abc.Messageable):
+            return None
+        with contextlib.suppress(discord.HTTPException):
+            await self.interaction.edit_original_response(
+                embed=render.error_embed("This grading took long; it continues in a new message below.",
+                                         title=f"Grading {self.challenge.id}"), view=None)
+        self.channel_message = await channel.send(
+            content=f"{self.user.mention}, your `{self.challenge.id}` submission:", embed=embed, view=view or discord.utils.MISSING,
+            files=files or discord.utils.MISSING, allowed_mentions=discord.AllowedMentions(users=[self.user]),
+        )
+        return self.channel_message

@@ -1,0 +1,173 @@
+"""The shared anti-cheat kit (design §2.9) as named checks a ``trained`` challenge lists in TOML.
+
+Each check declares its evidence. ``trusted`` ones are computed here from what came back and can
+only be faked by a model that really behaves that way: shapes and determinism of outputs on probe
+batches the trusted side made after training (of another batch size, or another image size for
+the fully-convolutional probe), and parameter counts from the weights returned as plain arrays.
+``sandbox-observed`` ones (module types, a bidirectional RNN that ran) were seen next to learner
+code and can be forged; they can fail a submission, never pass one alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from challenges.verdict import OBSERVED, TRUSTED, Check, Evidence, at_most
+
+PROBE_PREFIX = "probe:"
+WEIGHT_PREFIX = "w:"
+BUFFER_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
+
+
+@dataclass(frozen=True)
+class RunEvidence:
+    """What the trusted side holds about one trained run, for the checks to read."""
+
+    facts: Mapping[str, Any]  # plain values reported from the sandbox
+    weights: Mapping[str, np.ndarray]  # the state_dict, returned as arrays
+    predictions: Mapping[str, Any]  # the prediction and each probe's raw output
+    probes: Mapping[str, np.ndarray]  # what was sent as each probe
+
+
+ProbeMaker = Callable[[Mapping[str, Any], np.ndarray, np.random.Generator], dict[str, np.ndarray]]
+CheckFn = Callable[[str, Mapping[str, Any], RunEvidence], Check]
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    evidence: Evidence
+    run: CheckFn
+    probes: ProbeMaker | None = None
+    describe: Callable[[Mapping[str, Any]], str] = lambda p: ""
+
+
+def _names(types: list[str]) -> str:
+    return " or ".join(f"nn.{t}" for t in types)
+
+
+def _module_types(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    wanted = [str(t) for t in params.get("any_of", [])]
+    seen = ev.facts.get("module_types")
+    found = isinstance(seen, list) and any(t in seen for t in wanted)
+    message = f"the model contains {_names(wanted)}" if found else f"the model must contain at least one {_names(wanted)}"
+    return Check(name, found, message, evidence=OBSERVED)
+
+
+def count_parameters(ev: RunEvidence) -> int:
+    """Parameters in the returned weights (buffers such as BatchNorm's running statistics excluded)."""
+    named = ev.facts.get("parameter_names")
+    names = set(named) if isinstance(named, list) and all(isinstance(n, str) for n in named) else None
+    total = 0
+    for key, array in ev.weights.items():
+        param = key.removeprefix(WEIGHT_PREFIX)
+        if names is not None and param not in names:
+            continue
+        if names is None and (param.endswith(BUFFER_SUFFIXES) or array.dtype.kind != "f"):
+            continue
+        total += int(array.size)
+    return total
+
+
+def _max_params(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    limit = int(params["at_most"])
+    if not ev.weights:
+        return Check(name, False, "no weights came back from the sandbox", None, limit)
+    return at_most(name, count_parameters(ev), limit, "parameters")
+
+
+def _probe_input(params: Mapping[str, Any], test_input: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    batch = int(params.get("batch", 3))
+    if test_input.dtype.kind in "iu":  # tokens: real rows, so every id is in range
+        return test_input[rng.choice(len(test_input), size=batch)]
+    shape = list(test_input.shape[1:])
+    if "size" in params:
+        shape[-2:] = [int(v) for v in params["size"]]
+    return rng.random((batch, *shape), dtype=np.float32)
+
+
+def _shape_probe(params: Mapping[str, Any], test_input: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"": _probe_input(params, test_input, rng)}
+
+
+def _twin_probe(params: Mapping[str, Any], test_input: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    x = _probe_input(params, test_input, rng)
+    return {":a": x, ":b": x.copy()}
+
+
+def _expected_shape(pattern: list[Any], probe: np.ndarray) -> list[str]:
+    dims = {"N": probe.shape[0], "T": probe.shape[1] if probe.ndim > 1 else 0,
+            "H": probe.shape[-2] if probe.ndim >= 3 else 0, "W": probe.shape[-1] if probe.ndim >= 3 else 0}
+    return [str(dims[p]) if p in dims else str(p) for p in pattern]
+
+
+def _shape_matches(shape: tuple[int, ...], expected: list[str]) -> bool:
+    if len(shape) != len(expected):
+        return False
+    for got, want in zip(shape, expected, strict=True):
+        if want.endswith("+") and want[:-1].isdigit():
+            if got < int(want[:-1]):
+                return False
+        elif str(got) != want:
+            return False
+    return True
+
+
+def _probe_output(name: str, ev: RunEvidence, suffix: str = "") -> tuple[Any, str | None]:
+    key = PROBE_PREFIX + name + suffix
+    error = ev.predictions.get(key + ":error")
+    return ev.predictions.get(key), error if isinstance(error, str) else None
+
+
+def _probe_shape(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    probe = ev.probes[PROBE_PREFIX + name]
+    expected = _expected_shape(list(params["expect"]), probe)
+    out, error = _probe_output(name, ev)
+    what = f"output for a probe batch of shape {list(probe.shape)}"
+    pretty = "[" + ", ".join(expected) + "]"
+    if not isinstance(out, np.ndarray):
+        reason = f" ({error})" if error else ""
+        return Check(name, False, f"{what}: the model failed{reason}; expected {pretty}", None, pretty)
+    ok = _shape_matches(tuple(out.shape), expected)
+    message = f"{what} is {list(out.shape)}" + ("" if ok else f", expected {pretty}")
+    return Check(name, ok, message, str(list(out.shape)), pretty)
+
+
+def _eval_deterministic(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    a, error_a = _probe_output(name, ev, ":a")
+    b, error_b = _probe_output(name, ev, ":b")
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
+        return Check(name, False, f"the model failed on the determinism probe ({error_a or error_b})")
+    same = a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+    message = ("two forward passes in eval mode agree" if same else
+               "two forward passes in eval mode differ: is dropout or a random op active in eval()?")
+    return Check(name, same, message)
+
+
+def _bidirectional_rnn(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    has_bi = ev.facts.get("bidirectional_rnn") is True
+    ran = ev.predictions.get("bidirectional_ran") is True
+    if has_bi and ran:
+        message = "the model has a bidirectional RNN and the prediction runs it"
+    elif has_bi:
+        message = "the model has a bidirectional RNN, but the prediction never ran it"
+    else:
+        message = "no nn.LSTM / nn.GRU / nn.RNN with bidirectional=True in the model"
+    return Check(name, has_bi and ran, message, evidence=OBSERVED)
+
+
+CHECKS: dict[str, CheckDef] = {
+    "module_types": CheckDef(OBSERVED, _module_types,
+                             describe=lambda p: f"the model contains {_names(list(p.get('any_of', [])))}"),
+    "max_params": CheckDef(TRUSTED, _max_params, describe=lambda p: f"at most {int(p['at_most']):,} parameters"),
+    "probe_shape": CheckDef(TRUSTED, _probe_shape, _shape_probe,
+                            describe=lambda p: f"output shape {p['expect']} on a probe batch of {p.get('batch', 3)}"
+                            + (f" at {p['size'][0]}x{p['size'][1]}" if "size" in p else "")),
+    "eval_deterministic": CheckDef(TRUSTED, _eval_deterministic, _twin_probe,
+                                   describe=lambda p: "two forward passes in eval mode agree"),
+    "bidirectional_rnn": CheckDef(OBSERVED, _bidirectional_rnn,
+                                  describe=lambda p: "a bidirectional RNN that the prediction runs"),
+}

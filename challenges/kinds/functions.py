@@ -1,0 +1,160 @@
+"""The ``functions`` kind: the learner's functions are called in the sandbox on cases the grader
+makes, and what they return is judged here.
+
+The challenge's ``hooks.py`` provides ``calls(rng) -> list[Call]`` and
+``judge(calls, results) -> list[Check]``; an optional ``inside.py`` holds scenarios for set-ups
+plain arguments cannot describe (patched torch, files in scratch, hooked modules). Returned
+values are data: nothing is unpickled, and judge functions treat every value as hostile.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from challenges.errors import ExchangeError
+from challenges.kinds.base import Call, CallResult, Exchange, Message, RunRecord, SandboxPlan, Submission
+from challenges.kinds.common import FAKE_VERDICT
+from challenges.kinds.registry import CommonCase, Kind, draw_seed
+from challenges.verdict import Check, Evaluation
+
+if TYPE_CHECKING:
+    from challenges.catalogue import Challenge, ChallengeSpec
+
+INSIDE = "challenges.kinds.functions_inside"
+ARRAY_PREFIX = "r:"
+START_S = 30.0
+
+
+class FunctionsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    names: list[str] = Field(min_length=1)  # the functions the learner's file defines
+
+
+class FunctionsSection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    functions: FunctionsConfig
+
+
+def from_wire(value: Any) -> Any:
+    """Undo ``functions_inside.to_wire`` for nested arrays and non-finite floats."""
+    if isinstance(value, dict):
+        if "__array__" in value and set(value) == {"__array__", "dtype", "shape"}:
+            try:
+                return np.asarray(value["__array__"], dtype=np.dtype(str(value["dtype"])))
+            except (TypeError, ValueError):
+                return None
+        if set(value) == {"__float__"}:
+            return float(value["__float__"]) if value["__float__"] in ("nan", "inf", "-inf") else None
+        return {k: from_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_wire(v) for v in value]
+    return value
+
+
+class FunctionsExchange(Exchange):
+    def __init__(self, challenge: Challenge, submission: Submission, seed: int | None) -> None:
+        self.challenge = challenge
+        self.submission = submission
+        hooks = challenge.hooks
+        assert hooks is not None
+        self.calls: list[Call] = list(hooks.calls(random.Random(draw_seed() if seed is None else seed)))
+        self.results: dict[str, CallResult] = {}
+
+    @property
+    def plan(self) -> SandboxPlan:
+        lim = self.challenge.spec.limits
+        phases = {"start": START_S, "load": lim.load_s, "calls": lim.call_s}
+        return SandboxPlan(
+            entry=INSIDE, source=self.submission.source, filename=self.submission.filename,
+            params={"inside": self.challenge.inside_module}, phases=phases, total_s=sum(phases.values()),
+            memory_mb=lim.memory_mb, threads=lim.threads, device=self.challenge.spec.device,
+        )
+
+    def opening(self) -> list[Message]:
+        calls = [{"id": c.id, "function": c.function, "args": list(c.args), "kwargs": c.kwargs, "scenario": c.scenario}
+                 for c in self.calls]
+        return [Message("calls", {"calls": calls})]
+
+    def receive(self, message: Message) -> list[Message]:
+        if message.kind != "results" or self.finished:
+            raise ExchangeError(f"unexpected or repeated {str(message.kind)[:40]!r} message")
+        payload = message.payload
+        raw_values, raw_errors = payload.get("values"), payload.get("errors")
+        values: dict[str, Any] = raw_values if isinstance(raw_values, dict) else {}
+        errors: dict[str, Any] = raw_errors if isinstance(raw_errors, dict) else {}
+        for call in self.calls:
+            error = errors.get(call.id)
+            if isinstance(error, str):
+                self.results[call.id] = CallResult(error=error[:500])
+            elif ARRAY_PREFIX + call.id in payload:
+                self.results[call.id] = CallResult(value=payload[ARRAY_PREFIX + call.id])
+            elif call.id in values:
+                self.results[call.id] = CallResult(value=from_wire(values[call.id]))
+            else:
+                self.results[call.id] = CallResult(error="no result came back for this call")
+        self.finished = True
+        return []
+
+    def evaluate(self, run: RunRecord) -> Evaluation:
+        hooks = self.challenge.hooks
+        assert hooks is not None
+        checks: list[Check] = list(hooks.judge(self.calls, self.results))
+        gating = [c for c in checks if not c.warning]
+        passed = sum(c.passed for c in gating)
+        return Evaluation(checks=checks, metrics={"cases_passed": float(passed), "cases": float(len(gating))},
+                          score=passed / len(gating) if gating else 0.0)
+
+
+class FunctionsKind(Kind):
+    name = "functions"
+    inside_modules = (INSIDE,)
+
+    def validate(self, spec: ChallengeSpec) -> FunctionsConfig:
+        if not spec.python_file:
+            raise ValueError("a functions challenge takes one Python file")
+        return FunctionsSection(**spec.sections).functions
+
+    def check_folder(self, challenge: Challenge) -> None:
+        hooks = challenge.hooks
+        if hooks is None or not callable(getattr(hooks, "calls", None)) or not callable(getattr(hooks, "judge", None)):
+            raise ValueError("a functions challenge has hooks.py with calls(rng) and judge(calls, results)")
+
+    def exchange(self, challenge: Challenge, submission: Submission, *, seed: int | None = None) -> FunctionsExchange:
+        return FunctionsExchange(challenge, submission, seed)
+
+    def pass_lines(self, challenge: Challenge) -> list[str]:
+        names = ", ".join(f"{n}()" for n in challenge.config.names)
+        return [f"every case the grader makes for {names} holds"]
+
+    def common_cases(self, challenge: Challenge) -> list[CommonCase]:
+        from challenges.catalogue import Case
+
+        (name, reference), = challenge.reference_files.items()
+        names: list[str] = challenge.config.names
+
+        def redefine(body: str) -> str:
+            return reference + "".join(f"\n\ndef {n}(*args, **kwargs):\n{body}" for n in names)
+
+        def case(case_name: str, source: str, expected: str, why: str) -> CommonCase:
+            return CommonCase(Case(name=f"common:{case_name}", file=name, expected=expected, why=why), {name: source})  # type: ignore[arg-type]
+
+        return [
+            case("raises", redefine("    raise RuntimeError('not implemented')\n"), "failed",
+                 "every call raises: each case fails with the error"),
+            case("hangs", redefine("    while True:\n        pass\n"), "timeout", "a call never returns"),
+            case("eats-memory", redefine("    kept = []\n    while True:\n        kept.append(bytearray(64 << 20))\n"),
+                 "memory", "a call allocates past the memory limit"),
+            case("wrong-type", redefine("    return object()\n"), "failed", "the return value is not data"),
+            case("prints-fake-verdict", f"print({FAKE_VERDICT!r})\n" + challenge.starter, "failed",
+                 "printing a verdict changes nothing: the starter still fails"),
+        ]
+
+
+def results_of(values: Mapping[str, Any]) -> dict[str, CallResult]:
+    """Wrap plain values as results (tests and in-process calibration of our own files)."""
+    return {k: CallResult(value=v) for k, v in values.items()}

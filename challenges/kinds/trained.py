@@ -1,0 +1,351 @@
+"""The ``trained`` kind: the learner's model is built and trained in the sandbox, predicts on
+hidden inputs sent only after training, and is scored here against labels that never leave this
+process.
+
+Everything a trained challenge needs is declared in its TOML: the data generator and sizes, the
+contract (how ``build_model``/``train``/the prediction are called and what ``train`` is given),
+the metric and its threshold, the baseline, and the anti-cheat checks from ``challenges.checks``.
+A challenge's ``hooks.py`` may add what is truly its own: ``transform_test(inputs, labels, rng)``
+(extra hidden rows), ``align(pred, labels)`` (back to the labels' order) and
+``extra_checks(raw_pred, labels, metrics) -> (checks, metrics)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from challenges import baselines as baseline_registry
+from challenges import checks as check_library
+from challenges.catalogue import Case, Challenge, ChallengeSpec
+from challenges.datagen import DATA_VERSION, GENERATORS
+from challenges.errors import ExchangeError, PredictionError
+from challenges.kinds.base import Exchange, Message, RunRecord, SandboxPlan, Submission
+from challenges.kinds.common import common_python_cases, require_array
+from challenges.kinds.registry import CommonCase, Kind, draw_seed
+from challenges.metrics import METRICS
+from challenges.pictures import image_grid_png
+from challenges.verdict import Check, Evaluation, at_least, at_most, finite
+
+INSIDE = "challenges.kinds.trained_inside"
+FACTS_S = 10.0  # facts and weights after training: plain reads, no learner code should run long
+START_S = 30.0  # from the job's start to the learner module's import (channel set-up, data transfer)
+MAX_LOSSES = 20_000
+
+
+class DataConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    generator: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    train_size: int = Field(ge=10, le=50_000)
+    test_size: int = Field(ge=10, le=20_000)
+    train_seed: int = Field(ge=0)
+
+
+class BuildConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    function: str = "build_model"
+    args: list[Any] = Field(default_factory=list)
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    function: str = "train"
+    gives: Literal["loader", "tensors"]
+    arrays: list[str] = Field(min_length=1)
+    batch_size: int = Field(64, ge=1, le=4096)
+
+
+class PredictConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    via: Literal["model", "function"] = "model"
+    function: str | None = None
+    input: str
+    output: Literal["argmax", "raw"] = "raw"
+    batch_size: int = Field(250, ge=1, le=4096)
+
+    @model_validator(mode="after")
+    def _function_named(self) -> PredictConfig:
+        if self.via == "function" and not self.function:
+            raise ValueError("predict via a function names the function")
+        return self
+
+
+class MetricConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    label: str
+    what: str | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> MetricConfig:
+        if self.name not in METRICS:
+            raise ValueError(f"unknown metric {self.name!r}; known: {', '.join(METRICS)}")
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("a metric has exactly one of at_least / at_most")
+        if (self.at_least is not None) != METRICS[self.name].higher_is_better:
+            raise ValueError(f"{self.name} is {'higher' if METRICS[self.name].higher_is_better else 'lower'}-is-better")
+        return self
+
+    @property
+    def threshold(self) -> float:
+        return float(self.at_least if self.at_least is not None else self.at_most)  # type: ignore[arg-type]
+
+
+class BaselineConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known(self) -> BaselineConfig:
+        if self.name not in baseline_registry.BASELINES:
+            raise ValueError(f"unknown baseline {self.name!r}; known: {', '.join(baseline_registry.BASELINES)}")
+        return self
+
+
+class CheckConfig(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    use: str
+    name: str | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @property
+    def label(self) -> str:
+        return self.name or self.use
+
+    @model_validator(mode="after")
+    def _known(self) -> CheckConfig:
+        if self.use not in check_library.CHECKS:
+            raise ValueError(f"unknown check {self.use!r}; known: {', '.join(check_library.CHECKS)}")
+        return self
+
+
+class PictureConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = "predictions"
+    rows: list[str] = Field(min_length=1)  # test arrays by name, or "pred"
+    columns: int = Field(6, ge=1, le=12)
+
+
+class TrainedConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    data: DataConfig
+    build: BuildConfig = BuildConfig()
+    train: TrainConfig
+    predict: PredictConfig
+    metric: MetricConfig
+    baseline: BaselineConfig | None = None
+    checks: list[CheckConfig] = Field(default_factory=list)
+    picture: PictureConfig | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrainedConfig:
+        if self.data.generator not in GENERATORS:
+            raise ValueError(f"unknown generator {self.data.generator!r}; known: {', '.join(GENERATORS)}")
+        labels = {c.label for c in self.checks}
+        if len(labels) != len(self.checks) or self.metric.name in labels:
+            raise ValueError("checks need distinct names (set name = ... on repeated uses)")
+        return self
+
+    def contract_json(self) -> dict[str, Any]:
+        return {"build": self.build.model_dump(), "train": self.train.model_dump(), "predict": self.predict.model_dump()}
+
+
+@cache
+def _train_arrays(generator: str, n: int, seed: int, params_key: str) -> dict[str, np.ndarray]:
+    """Training splits are fixed per challenge version: generated once per process."""
+    import json
+
+    return GENERATORS[generator](n, seed, **json.loads(params_key))
+
+
+def training_split(config: TrainedConfig) -> dict[str, np.ndarray]:
+    import json
+
+    data = config.data
+    return _train_arrays(data.generator, data.train_size, data.train_seed, json.dumps(data.params, sort_keys=True))
+
+
+class TrainedExchange(Exchange):
+    def __init__(self, challenge: Challenge, config: TrainedConfig, submission: Submission, seed: int | None) -> None:
+        self.challenge = challenge
+        self.config = config
+        self.submission = submission
+        self.test_seed = draw_seed() if seed is None else seed
+        # The run seed (init, shuffling) is drawn on its own: nothing the sandbox sees derives from the test seed.
+        self.run_seed = draw_seed() % (1 << 63) if seed is None else seed % (1 << 31)
+        self.facts: dict[str, Any] | None = None
+        self.weights: dict[str, np.ndarray] = {}
+        self.predictions: dict[str, Any] | None = None
+        self.probes: dict[str, np.ndarray] = {}
+        self.test: dict[str, np.ndarray] = {}
+        self.labels: dict[str, Any] = {}
+        self.losses: list[float] = []
+        self.steps = 0
+
+    @property
+    def plan(self) -> SandboxPlan:
+        lim = self.challenge.spec.limits
+        phases = {"start": START_S, "load": lim.load_s, "build": lim.build_s, "forward": lim.build_s,
+                  "train": lim.wall_s, "facts": FACTS_S, "predict": lim.predict_s}
+        params = {"contract": self.config.contract_json(), "run_seed": self.run_seed,
+                  "time_budget_s": lim.train_budget_s}
+        return SandboxPlan(
+            entry=INSIDE, source=self.submission.source, filename=self.submission.filename, params=params,
+            phases=phases, total_s=sum(phases.values()), memory_mb=lim.memory_mb, threads=lim.threads,
+            device=self.challenge.spec.device,
+        )
+
+    def opening(self) -> list[Message]:
+        train = training_split(self.config)
+        return [Message("train_data", {name: train[name] for name in self.config.train.arrays})]
+
+    def receive(self, message: Message) -> list[Message]:
+        if message.kind == "facts" and self.facts is None:
+            return [self._on_facts(message.payload)]
+        if message.kind == "predictions" and self.facts is not None and self.predictions is None:
+            self.predictions = dict(message.payload)
+            self.finished = True
+            return []
+        raise ExchangeError(f"unexpected or repeated {str(message.kind)[:40]!r} message")
+
+    def _on_facts(self, payload: Mapping[str, Any]) -> Message:
+        facts = dict(payload)
+        losses = facts.pop("_losses", None)
+        if isinstance(losses, np.ndarray) and losses.dtype.kind == "f":
+            self.losses = [float(x) for x in losses.ravel()[:MAX_LOSSES].tolist()]
+        steps = facts.pop("_steps", 0)
+        self.steps = steps if isinstance(steps, int) and not isinstance(steps, bool) else 0
+        self.weights = {k: v for k, v in facts.items() if k.startswith(check_library.WEIGHT_PREFIX) and isinstance(v, np.ndarray)}
+        self.facts = {k: v for k, v in facts.items() if not k.startswith(check_library.WEIGHT_PREFIX)}
+        return Message("test_inputs", self._test_inputs())
+
+    def _test_inputs(self) -> dict[str, Any]:
+        data = self.config.data
+        self.test = GENERATORS[data.generator](data.test_size, self.test_seed, **data.params)
+        inputs: dict[str, Any] = {self.config.predict.input: self.test[self.config.predict.input]}
+        self.labels = dict(self.test)
+        hooks = self.challenge.hooks
+        rng = np.random.default_rng(self.test_seed ^ 0x5EED)
+        if hooks is not None and hasattr(hooks, "transform_test"):
+            inputs, self.labels = hooks.transform_test(inputs, self.labels, rng)
+        for check in self.config.checks:
+            maker = check_library.CHECKS[check.use].probes
+            if maker is not None:
+                for suffix, array in maker(check.params, self.test[self.config.predict.input], rng).items():
+                    key = check_library.PROBE_PREFIX + check.label + suffix
+                    self.probes[key] = inputs[key] = array
+        return inputs
+
+    def evaluate(self, run: RunRecord) -> Evaluation:
+        config = self.config
+        metric = METRICS[config.metric.name]
+        what = config.metric.what or metric.what
+        figures: dict[str, float] = self._baseline_figures()
+        checks: list[Check] = []
+        pred: np.ndarray | None = None
+        try:
+            pred = self._aligned_prediction(metric.kinds)
+            value = metric.fn(pred, np.asarray(self.labels[config.metric.label]), figures, config.metric.params)
+            compare = at_least if metric.higher_is_better else at_most
+            checks.append(compare(metric.name, value, config.metric.threshold, what))
+        except PredictionError as exc:
+            value = float("nan")
+            checks.append(Check(metric.name, False, f"no usable predictions: {exc}", None, config.metric.threshold))
+        metrics = {metric.name: value, **figures}
+        hooks = self.challenge.hooks
+        if hooks is not None and hasattr(hooks, "extra_checks") and pred is not None and self.predictions:
+            extra_checks, extra_metrics = hooks.extra_checks(self.predictions["pred"], self.labels, metrics)
+            checks += extra_checks
+            metrics.update(extra_metrics)
+        evidence = check_library.RunEvidence(self.facts or {}, self.weights, self.predictions or {}, self.probes)
+        for check in config.checks:
+            checks.append(check_library.CHECKS[check.use].run(check.label, check.params, evidence))
+        if self.weights:
+            metrics["n_params"] = float(check_library.count_parameters(evidence))
+        metrics["steps"] = float(self.steps)
+        return Evaluation(
+            checks=checks, metrics={k: finite(v) for k, v in metrics.items()},
+            score=self._score(value, figures), tier=None, pictures=self._pictures(pred),
+        )
+
+    def _aligned_prediction(self, kinds: str) -> np.ndarray:
+        if self.predictions is None:
+            raise PredictionError("the sandbox returned no predictions")
+        pred = self.predictions.get("pred")
+        hooks = self.challenge.hooks
+        label = np.asarray(self.labels[self.config.metric.label])
+        if hooks is not None and hasattr(hooks, "align"):
+            raw = require_array({"pred": pred}, "pred", (None, *label.shape[1:]), kinds)
+            pred = hooks.align(raw, self.labels)
+        return require_array({"pred": pred}, "pred", tuple(label.shape), kinds)
+
+    def _baseline_figures(self) -> dict[str, float]:
+        baseline = self.config.baseline
+        if baseline is None or not self.test:
+            return {}
+        entry = baseline_registry.BASELINES[baseline.name]
+        key = (self.challenge.id, str(DATA_VERSION), str(self.config.data.train_seed), baseline.name)
+        state = baseline_registry.fitted(entry, key, lambda: training_split(self.config), baseline.params)
+        return entry.score(state, self.test, baseline.params)
+
+    def _score(self, value: float, figures: Mapping[str, float]) -> float:
+        if not math.isfinite(value):
+            return 0.0
+        return value if METRICS[self.config.metric.name].higher_is_better else max(0.0, 1.0 - value)
+
+    def _pictures(self, pred: np.ndarray | None) -> dict[str, bytes]:
+        picture = self.config.picture
+        if picture is None or pred is None or pred.ndim != 4:
+            return {}
+        rows = [(name, pred if name == "pred" else np.asarray(self.labels.get(name))) for name in picture.rows]
+        if any(r.ndim != 4 for _, r in rows):
+            return {}
+        return {picture.name: image_grid_png([("yours" if n == "pred" else n, r[: picture.columns]) for n, r in rows],
+                                             columns=picture.columns)}
+
+
+class TrainedKind(Kind):
+    name = "trained"
+    inside_modules = (INSIDE,)
+
+    def validate(self, spec: ChallengeSpec) -> TrainedConfig:
+        if not spec.python_file:
+            raise ValueError("a trained challenge takes one Python file")
+        config = TrainedConfig(**spec.sections)
+        if spec.tiers is not None and spec.tiers.metric != config.metric.name:
+            raise ValueError(f"tiers are on {spec.tiers.metric!r}, the metric is {config.metric.name!r}")
+        return config
+
+    def exchange(self, challenge: Challenge, submission: Submission, *, seed: int | None = None) -> TrainedExchange:
+        return TrainedExchange(challenge, challenge.config, submission, seed)
+
+    def pass_lines(self, challenge: Challenge) -> list[str]:
+        config: TrainedConfig = challenge.config
+        metric = METRICS[config.metric.name]
+        op = ">=" if metric.higher_is_better else "<="
+        lines = [f"{config.metric.what or metric.what} {op} {config.metric.threshold:g}"]
+        for check in config.checks:
+            text = check_library.CHECKS[check.use].describe(check.params)
+            lines.append(text or check.label)
+        return lines
+
+    def common_cases(self, challenge: Challenge) -> list[CommonCase]:
+        config: TrainedConfig = challenge.config
+        predict = config.predict.function if config.predict.via == "function" else None
+        return common_python_cases(challenge, build=config.build.function, train=config.train.function, predict=predict)
+
+
+__all__ = ["Case", "TrainedConfig", "TrainedExchange", "TrainedKind"]

@@ -1,0 +1,133 @@
+"""Sandbox side of the ``trained`` kind: build, train and run the learner's model.
+
+Runs inside the sandbox next to learner code (torch, numpy and ``inside_kit`` only). The
+conversation: receive ``train_data`` -> load the module, build, smoke-forward, train -> send
+``facts`` (module types, the weights as plain arrays, losses) -> receive ``test_inputs`` ->
+predict -> send ``predictions``. Every phase is announced, so the supervisor enforces each one's
+deadline and a crash says how far the code got. Learner functions are called positionally per
+the contract, ``time_budget_s`` by keyword (design §2.13). Nothing sent from here is trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from challenges.kinds import inside_kit as kit
+from challenges.kinds.base import Channel
+
+WEIGHT_PREFIX = "w:"
+PROBE_PREFIX = "probe:"
+MAX_MODULE_TYPES = 50
+
+
+def _tensor(array: Any) -> torch.Tensor:
+    array = np.ascontiguousarray(array)
+    if array.dtype.kind == "f":
+        return torch.from_numpy(array.astype(np.float32, copy=False))
+    if array.dtype.kind in "iu":
+        return torch.from_numpy(array.astype(np.int64, copy=False))
+    return torch.from_numpy(array)
+
+
+def raw_predictor(learner: ModuleType, model: nn.Module, contract: dict[str, Any]) -> Callable[[torch.Tensor], Any]:
+    """The learner's prediction path before our post-processing: the model itself, or their function."""
+    predict = contract["predict"]
+    if predict.get("via") == "function":
+        fn = kit.contract_fn(learner, str(predict["function"]))
+        return lambda x: fn(model, x)
+    return lambda x: model(x)
+
+
+def post_process(output: np.ndarray, how: str) -> np.ndarray:
+    if how == "argmax" and output.ndim >= 2 and output.shape[1] >= 1:
+        return output.argmax(axis=1).astype(np.int64)
+    return output
+
+
+def train_phase(learner: ModuleType, data: dict[str, Any], contract: dict[str, Any], seed: int,
+                budget_s: float, phase: Callable[[str], None]) -> nn.Module:
+    torch.manual_seed(seed)
+    arrays = [_tensor(data[name]) for name in contract["train"]["arrays"]]
+    phase("build")
+    model = kit.build(learner, *contract["build"].get("args", []))
+    phase("forward")
+    with kit.evaluating(model):
+        raw_predictor(learner, model, contract)(arrays[0][:2].clone())
+    model.train()
+    phase("train")
+    train = kit.contract_fn(learner, contract["train"].get("function", "train"))
+    if contract["train"].get("gives") == "loader":
+        loader = kit.make_loader(*(a.numpy() for a in arrays), batch_size=int(contract["train"].get("batch_size", 64)),
+                                 seed=seed)
+        train(model, loader, time_budget_s=budget_s)
+    else:
+        train(model, *arrays, time_budget_s=budget_s)
+    return model
+
+
+def facts_of(model: nn.Module) -> dict[str, Any]:
+    out: dict[str, Any] = {"module_types": kit.module_types(model)[:MAX_MODULE_TYPES]}
+    out["bidirectional_rnn"] = any(isinstance(m, nn.RNNBase) and m.bidirectional for m in model.modules())
+    for name, tensor in model.state_dict().items():
+        if isinstance(tensor, torch.Tensor):
+            out[WEIGHT_PREFIX + name] = tensor.detach().cpu().numpy()
+    out["parameter_names"] = [name for name, _ in model.named_parameters()][:5000]
+    return out
+
+
+def predict_phase(learner: ModuleType, model: nn.Module, inputs: dict[str, Any], contract: dict[str, Any]) -> dict[str, Any]:
+    predict = contract["predict"]
+    run = raw_predictor(learner, model, contract)
+    calls: list[int] = []
+    rnns = [m for m in model.modules() if isinstance(m, nn.RNNBase) and m.bidirectional]
+    hooks = [m.register_forward_hook(lambda *_: calls.append(1)) for m in rnns]
+    out: dict[str, Any] = {}
+    try:
+        x = _tensor(inputs[predict["input"]])
+        with kit.evaluating(model):
+            raw = kit.batched(run, x, int(predict.get("batch_size", 250)), "the prediction")
+        out["pred"] = post_process(raw, str(predict.get("output", "raw")))
+        out["bidirectional_ran"] = bool(calls)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    for key, value in inputs.items():  # probes: the raw output, for shape and determinism checks
+        if key.startswith(PROBE_PREFIX):
+            try:
+                with kit.evaluating(model):
+                    out[key] = kit.to_numpy(run(_tensor(value)), "the prediction")
+            except Exception as exc:  # a probe that fails is reported, not fatal: the check says why
+                out[key + ":error"] = f"{type(exc).__name__}: {exc}"[:300]
+    return out
+
+
+def main(channel: Channel, job: dict[str, Any]) -> None:
+    params = job["params"]
+    contract = params["contract"]
+
+    def phase(name: str) -> None:
+        channel.send("phase", name=name)
+
+    data = channel.recv()["payload"]
+    progress = kit.ProgressHooks(channel.send)
+    progress.install()
+    phase("load")
+    learner = kit.load_learner_module(job["source"], job["filename"])
+    model = train_phase(learner, data, contract, int(params["run_seed"]), float(params["time_budget_s"]), phase)
+    progress.remove()
+    phase("facts")
+    facts = facts_of(model)
+    facts["_losses"] = np.asarray(progress.losses, dtype=np.float32)
+    facts["_steps"] = progress.steps
+    channel.send("facts", facts)
+    inputs = channel.recv()["payload"]
+    phase("predict")
+    predictions = predict_phase(learner, model, inputs, contract)
+    kit.flush_output()
+    channel.send("predictions", predictions)

@@ -1,0 +1,56 @@
+"""Metrics a ``trained`` challenge names in its TOML (``[metric] name = ...``).
+
+Each is computed on the trusted side, from predictions against hidden labels; some are relative to
+the run's baseline figures (``mse_ratio`` divides by the best blur's MSE on the same split).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MetricFn = Callable[[np.ndarray, np.ndarray, Mapping[str, float], Mapping[str, Any]], float]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named metric: how to compute it, which way is better, what predictions it takes."""
+
+    name: str
+    what: str  # how a verdict line names it
+    higher_is_better: bool
+    kinds: str  # numpy dtype kinds accepted in predictions
+    fn: MetricFn
+
+
+def _accuracy(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float], params: Mapping[str, Any]) -> float:
+    return float((pred == label).mean())
+
+
+def _mse_ratio(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float], params: Mapping[str, Any]) -> float:
+    mse = float(((pred.astype(np.float64) - label.astype(np.float64)) ** 2).mean())
+    return mse / float(baseline["blur_mse"])
+
+
+def mean_iou(pred: np.ndarray, label: np.ndarray, classes: int) -> tuple[float, list[float]]:
+    """Mean over classes of IoU over the whole split; a class absent from both counts as 1."""
+    ious = []
+    for c in range(classes):
+        p, t = pred == c, label == c
+        union = np.logical_or(p, t).sum()
+        ious.append(1.0 if union == 0 else float(np.logical_and(p, t).sum() / union))
+    return float(np.mean(ious)), ious
+
+
+def _mean_iou(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float], params: Mapping[str, Any]) -> float:
+    return mean_iou(pred, label, int(params.get("classes", 2)))[0]
+
+
+METRICS: dict[str, Metric] = {
+    "accuracy": Metric("accuracy", "test accuracy", True, "iub", _accuracy),
+    "mse_ratio": Metric("mse_ratio", "test MSE / best-blur MSE", False, "f", _mse_ratio),
+    "mean_iou": Metric("mean_iou", "mean IoU over the classes", True, "iub", _mean_iou),
+}
