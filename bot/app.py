@@ -41,7 +41,9 @@ async def tutor_service(settings: Settings) -> AsyncIterator[TutorService]:
     sandbox = build_sandbox(settings)
     try:
         dispatcher = LocalDispatcher(sandbox, concurrency=settings.sandbox_pool_size, base_limits=settings.job_limits())
-        yield TutorService(settings, load_catalogue(), session_factory(engine), dispatcher)
+        service = TutorService(settings, load_catalogue(), session_factory(engine), dispatcher)
+        await service.close_stale()
+        yield service
     finally:
         sandbox.close()
         await engine.dispose()

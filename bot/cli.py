@@ -38,6 +38,30 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_admin(args: argparse.Namespace, settings: Settings) -> int:
+    """Invalidate or restore a submission's result, as the console's /admin does."""
+    from bot.app import tutor_service
+    from bot.errors import TutorError
+    from bot.service import Who
+
+    operator = Who(f"cli:{getpass.getuser()}", getpass.getuser())
+
+    async def act() -> str:
+        async with tutor_service(settings) as service:
+            if args.action == "invalidate":
+                item = await service.invalidate(operator, args.submission, " ".join(args.reason))
+                return f"submission #{item.submission_id} ({item.challenge_id}) no longer counts: {item.reason}"
+            await service.restore(operator, args.submission)
+            return f"submission #{args.submission} counts again"
+
+    try:
+        print(asyncio.run(act()))
+    except TutorError as exc:
+        print(f"tutor admin: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from storage.engine import upgrade_sync
 
@@ -190,11 +214,13 @@ def cmd_sandbox_check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"tutor sandbox check: {exc}", file=sys.stderr)
         return EXIT_ERROR
     violations = check_source(source)
+    allowed = not any(v.is_error for v in violations)  # warnings are advice, never a rejection
     if args.json:
-        _print_json({"allowed": not violations, "violations": [v.to_dict() for v in violations]})
+        _print_json({"allowed": allowed, "violations": [v.to_dict() for v in violations]})
     else:
-        print("allowed" if not violations else "\n".join(f"line {v.line}: {v.message}" for v in violations))
-    return EXIT_OK if not violations else EXIT_FAILED
+        lines = [f"line {v.line}: {'' if v.is_error else 'warning: '}{v.message}" for v in violations]
+        print("\n".join((["allowed"] if allowed else []) + lines))
+    return EXIT_OK if allowed else EXIT_FAILED
 
 
 def cmd_sandbox_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -214,14 +240,18 @@ def cmd_sandbox_run(args: argparse.Namespace, settings: Settings) -> int:
         limits = replace(limits, total_s=args.timeout)
     if args.memory_mb:
         limits = replace(limits, memory_mb=args.memory_mb)
-    violations = [v.to_dict() for v in check_source(source)]
-    if violations:
+    found = check_source(source)
+    violations = [v.to_dict() for v in found]
+    if not args.json:  # errors reject the file; warnings are shown and it runs
+        for v in found:
+            print(f"line {v.line}: {'' if v.is_error else 'warning: '}{v.message}", file=sys.stderr)
+    if any(v.is_error for v in found):
         result: dict[str, Any] = {"status": "rejected", "exit_code": None, "signal": None, "stdout": "",
                                   "stderr": "", "wall_s": 0.0, "violations": violations}
     else:
         outcome = asyncio.run(build_sandbox(settings).run(JobSpec(source=source, filename=Path(args.file).name, limits=limits)))
         result = {"status": outcome.status, "exit_code": outcome.exit_code, "signal": outcome.signal,
-                  "stdout": outcome.stdout, "stderr": outcome.stderr, "wall_s": outcome.wall_s, "violations": []}
+                  "stdout": outcome.stdout, "stderr": outcome.stderr, "wall_s": outcome.wall_s, "violations": violations}
     if args.json:
         _print_json(result)
     else:
@@ -290,6 +320,30 @@ def cmd_commands(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_bench_grading(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_sandbox
+    from bot.bench import run_grading_bench
+    from challenges.catalogue import load_catalogue
+
+    sandbox = build_sandbox(settings)
+    if sandbox.refusal:
+        print(f"tutor bench grading: {sandbox.refusal}", file=sys.stderr)
+        return EXIT_ERROR
+    sandbox.start()
+    sandbox.pool.wait_ready(180)
+    result = asyncio.run(run_grading_bench(load_catalogue(), sandbox, settings.job_limits(), n=args.n))
+    sandbox.close()
+    result["load_average"] = round(os.getloadavg()[0], 2)
+    if args.json:
+        _print_json(result)
+    else:
+        for kind, row in result.items():
+            if isinstance(row, dict):
+                print(f"{kind:<10} {row['challenge']:<22} inside {row['inside_ms_median']} ms  "
+                      f"outside {row['outside_ms_median']} ms (median of {row['n']})")
+    return EXIT_OK
+
+
 def cmd_bench_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import sandbox_hidden_paths
     from sandbox.bench import run_bench
@@ -352,6 +406,16 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--json", action="store_true")
     cal.set_defaults(func=cmd_challenges_calibrate)
 
+    admin = sub.add_parser("admin", help="hide a cheating result from every board, or undo it").add_subparsers(
+        dest="action", required=True)
+    inv = admin.add_parser("invalidate", help="the result stays as evidence; points and ranks are recomputed")
+    inv.add_argument("submission", type=int)
+    inv.add_argument("reason", nargs="+", help="shown to the learner")
+    inv.set_defaults(func=cmd_admin)
+    res = admin.add_parser("restore", help="the result counts again")
+    res.add_argument("submission", type=int)
+    res.set_defaults(func=cmd_admin)
+
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
 
@@ -373,6 +437,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sandbox.add_argument("--n", type=int, default=20, help="warm jobs of each kind")
     bench_sandbox.add_argument("--cold", type=int, default=3, help="cold jobs")
     bench_sandbox.set_defaults(func=cmd_bench_sandbox)
+    bench_grading = bench.add_parser("grading", help="per kind: time inside the learner's code vs our overhead")
+    bench_grading.add_argument("--json", action="store_true")
+    bench_grading.add_argument("--n", type=int, default=5, help="graded runs per kind (after one warm-up)")
+    bench_grading.set_defaults(func=cmd_bench_grading)
     return parser
 
 

@@ -28,6 +28,8 @@ HELP = """Commands:
   /progress                         your progress per competency
   /leaderboard [weekly] [ID]        the leaderboard (all-time or weekly, optionally one challenge)
   /review request SUBMISSION_ID     ask a mentor to review a submission
+  /admin invalidate SUBMISSION_ID REASON   hide a cheating result from every board (kept as evidence)
+  /admin restore SUBMISSION_ID      undo an invalidation
   /help                             this text
   /quit                             leave"""
 
@@ -77,6 +79,7 @@ class Console:
         handler = {
             "challenge": self.challenge, "hint": self.hint, "resources": self.resources, "progress": self.progress,
             "leaderboard": self.leaderboard, "help": self.help, "quiz": self.quiz, "review": self.review,
+            "admin": self.admin,
         }.get(command)
         if handler is None:
             raise TutorError(f"unknown command `{words[0]}`. Type /help for the list.")
@@ -138,6 +141,22 @@ class Console:
             raise TutorError("usage: /review request SUBMISSION_ID")
         request = await self.service.request_review(self.who, self.where, int(args[1].lstrip("#")))
         self.say(f"Review requested for submission #{request.submission_id}; a mentor will pick it up.")
+
+    async def admin(self, args: list[str]) -> None:
+        """The console's operator is the local admin."""
+        usage = "usage: /admin invalidate SUBMISSION_ID REASON | /admin restore SUBMISSION_ID"
+        if len(args) < 2 or not args[1].lstrip("#").isdigit():
+            raise TutorError(usage)
+        submission_id = int(args[1].lstrip("#"))
+        if args[0] == "invalidate" and len(args) >= 3:
+            item = await self.service.invalidate(self.who, submission_id, " ".join(args[2:]))
+            learner = item.learner.display_name if item.learner else "the learner"
+            self.say(f"Submission #{item.submission_id} ({item.challenge_id}) no longer counts; {learner} is told: {item.reason}")
+        elif args[0] == "restore" and len(args) == 2:
+            await self.service.restore(self.who, submission_id)
+            self.say(f"Submission #{submission_id} counts again.")
+        else:
+            raise TutorError(usage)
 
     async def quiz(self, args: list[str]) -> None:
         if not args:

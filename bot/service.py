@@ -80,6 +80,18 @@ class ProgressView:
     lines: list[CompetencyLine]
     recent: list[Any] = field(default_factory=list)
     reviews: list[Any] = field(default_factory=list)
+    invalidated: list[InvalidatedView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InvalidatedView:
+    """A result an admin hid from every board, and why (the learner sees it in their progress)."""
+
+    submission_id: int
+    challenge_id: str
+    reason: str
+    at: datetime
+    learner: Who | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +245,10 @@ class TutorService:
         except asyncio.CancelledError:  # the learner cancelled: the sandbox job is killed, the row says so
             await asyncio.shield(self._mark_cancelled(submission_id))
             raise
+        except Exception:  # ours: the submission still gets a verdict, then the error propagates
+            report = Report(challenge.id, "infrastructure", [Check("grader", False, repo.STALE_MESSAGE)])
+            await self._record(submission_id, report, user.id, guild.id if guild else None)
+            raise
         passed_before = challenge.id in await self._passed_ids(user.id)
         await self._record(submission_id, report, user.id, guild.id if guild else None)
         async with self.sessions() as session:
@@ -282,6 +298,7 @@ class TutorService:
             total = await repo.total_points(session, user.id)
             recent = await repo.recent_results(session, user.id, 5)
             reviews = await repo.reviews_for_user(session, user.id)
+            hidden = await repo.invalidations_for_user(session, user.id)
             await session.commit()
         by_comp = {r.competency: r for r in rows}
         lines = [
@@ -291,7 +308,8 @@ class TutorService:
             )
             for n, title in COMPETENCIES.items()
         ]
-        return ProgressView(who, total, lines, list(recent), list(reviews))
+        invalidated = [InvalidatedView(sub.id or 0, sub.challenge_id, inv.reason, inv.created_at) for inv, sub in hidden]
+        return ProgressView(who, total, lines, list(recent), list(reviews), invalidated)
 
     async def leaderboard(
         self, who: Who, where: Where | None, *, weekly: bool = False, challenge_id: str | None = None, page: int = 1,
@@ -434,6 +452,62 @@ class TutorService:
         line = next((ln for ln in view.lines if ln.competency == competency), None)
         passed = set(line.passed) if line is not None else set()
         return all(c.id in passed for c in items)
+
+    # --- admins: hiding a cheat from every board -------------------------------------------
+    async def _check_scope(self, session: AsyncSession, where: Where | None, submission_id: int) -> None:
+        """A server's admin acts on that server's submissions only (None: the local operator)."""
+        if where is None:
+            return
+        submission = await repo.get_submission(session, submission_id)
+        guild = await repo.get_guild(session, where.discord_id)
+        if submission is None or guild is None or submission.guild_id != guild.id:
+            raise NotFound(f"There is no submission #{submission_id} in this server.")
+
+    async def invalidate(self, admin: Who, submission_id: int, reason: str, where: Where | None = None) -> InvalidatedView:
+        """Hide a result from every board without deleting it; points and ranks follow at once.
+        The front end has already checked that ``admin`` may do this."""
+        from storage.errors import Conflict
+        from storage.errors import NotFound as RowMissing
+
+        reason = reason.strip()
+        if not reason:
+            raise BadSubmission("Say why: the learner is shown the reason.")
+        async with self.sessions() as session:
+            await self._check_scope(session, where, submission_id)
+            user, _ = await self._identify(session, admin, None)
+            try:
+                row = await repo.invalidate(session, submission_id, user.id, reason)
+            except RowMissing as exc:
+                raise NotFound(f"There is no submission #{submission_id}.") from exc
+            except Conflict as exc:
+                raise TutorError(f"Submission #{submission_id} is already invalidated.") from exc
+            submission = await repo.get_submission(session, submission_id)
+            learner = await session.get(repo.User, submission.user_id) if submission else None
+            await session.commit()
+        assert submission is not None
+        who = Who(learner.discord_id, learner.display_name) if learner else None
+        return InvalidatedView(submission_id, submission.challenge_id, row.reason, row.created_at, who)
+
+    async def restore(self, admin: Who, submission_id: int, where: Where | None = None) -> int:
+        """Undo an invalidation: the result counts again."""
+        from storage.errors import Conflict
+
+        async with self.sessions() as session:
+            await self._check_scope(session, where, submission_id)
+            user, _ = await self._identify(session, admin, None)
+            try:
+                await repo.restore(session, submission_id, user.id)
+            except Conflict as exc:
+                raise NotFound(f"Submission #{submission_id} is not invalidated.") from exc
+            await session.commit()
+        return submission_id
+
+    async def close_stale(self) -> list[int]:
+        """On start-up: rows a crash left queued or running get an infrastructure verdict."""
+        async with self.sessions() as session:
+            closed = await repo.close_stale_submissions(session)
+            await session.commit()
+        return closed
 
     async def _mark_cancelled(self, submission_id: int) -> None:
         async with self.sessions() as session:

@@ -135,6 +135,10 @@ def progress(view: ProgressView) -> str:
         lines.append("Mentor reviews:")
         for review in view.reviews:
             lines.append(f"  #{review.submission_id}: {review.verdict} - {review.comment[:80]}")
+    if view.invalidated:
+        lines.append("Results an admin invalidated (they count nowhere):")
+        for item in view.invalidated:
+            lines.append(f"  #{item.submission_id} {item.challenge_id}: {item.reason[:200]}")
     return "\n".join(lines)
 
 

@@ -181,6 +181,26 @@ def _refuse_result_update(mapper: Mapper[Result], connection: Connection, target
     raise ImmutableRow(f"results are immutable (result id={target.id})")
 
 
+# --------------------------------------------------------------------------- invalidations
+
+
+class Invalidation(SQLModel, table=True):
+    """An admin's decision that a result must not count (a cheat that slipped through).
+
+    The result row itself stays immutable and is kept as evidence; boards and points skip results
+    with an active invalidation. Undoing sets ``undone_at`` (the history is kept)."""
+
+    __tablename__ = "invalidations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", index=True)
+    reason: str = Field(sa_type=Text)
+    admin_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    undone_by: int | None = Field(default=None, foreign_key="users.id")
+
+
 # --------------------------------------------------------------------------- reviews
 
 

@@ -27,6 +27,7 @@ from storage.models import (
     RESULT_STATUSES,
     Guild,
     HintUnlock,
+    Invalidation,
     QuizAttempt,
     Result,
     Review,
@@ -52,6 +53,8 @@ __all__ = [
     "GuildSettings",
     "LeaderboardRow",
     "ReviewQueueItem",
+    "active_invalidation",
+    "close_stale_submissions",
     "create_submission",
     "finish_submission",
     "get_guild",
@@ -61,6 +64,8 @@ __all__ = [
     "get_result",
     "get_submission",
     "get_user",
+    "invalidate",
+    "invalidations_for_user",
     "last_submission",
     "leaderboard",
     "mark_running",
@@ -72,6 +77,7 @@ __all__ = [
     "record_quiz_attempt",
     "record_result",
     "request_review",
+    "restore",
     "reveal_hint",
     "review_queue",
     "reviews_for_user",
@@ -266,13 +272,18 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+MAX_CHECK_CHARS = 500  # one stored check's message (learner text may end up in it)
+
+
 def _check_record(check: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "name": str(check["name"]),
+        "name": str(check["name"])[:120],
         "passed": bool(check["passed"]),
-        "message": str(check.get("message", "")),
+        "message": str(check.get("message", ""))[:MAX_CHECK_CHARS],
         "value": _json_safe(check.get("value")),
         "threshold": _json_safe(check.get("threshold")),
+        "evidence": str(check.get("evidence", "trusted"))[:20],
+        "warning": bool(check.get("warning", False)),
     }
 
 
@@ -326,6 +337,29 @@ async def record_result(
     return await _insert_or_fetch(session, result, lambda: get_result(session, submission_id))
 
 
+STALE_MESSAGE = "The grader stopped while this submission was queued or running; this does not count against you."
+
+
+async def close_stale_submissions(session: AsyncSession) -> list[int]:
+    """On start-up: submissions a crash left queued or running get an ``infrastructure`` result,
+    so none is ever left without a verdict (one whose result was written before the crash just
+    takes that result's status). Returns their ids."""
+    stmt = select(Submission).where(col(Submission.status).in_([SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]))
+    stale = list((await session.execute(stmt)).scalars())
+    for submission in stale:
+        assert submission.id is not None
+        written = await get_result(session, submission.id)
+        if written is not None:
+            await finish_submission(session, submission.id, written.status)
+            continue
+        await record_result(session, submission.id, status=SubmissionStatus.INFRASTRUCTURE.value, passed=False,
+                            score=0.0, tier=None, points=0, metrics={},
+                            checks=[{"name": "grader", "passed": False, "message": STALE_MESSAGE}],
+                            runtime_s=0.0, stdout="", stderr="")
+        await finish_submission(session, submission.id, SubmissionStatus.INFRASTRUCTURE.value)
+    return [s.id for s in stale if s.id is not None]
+
+
 async def recent_results(session: AsyncSession, user_id: int, limit: int = 10) -> list[Result]:
     """The user's latest results, newest first."""
     stmt = (
@@ -335,6 +369,48 @@ async def recent_results(session: AsyncSession, user_id: int, limit: int = 10) -
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+# --------------------------------------------------------------------------- invalidations
+
+
+async def active_invalidation(session: AsyncSession, submission_id: int) -> Invalidation | None:
+    stmt = select(Invalidation).where(col(Invalidation.submission_id) == submission_id,
+                                      col(Invalidation.undone_at).is_(None))
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def invalidate(session: AsyncSession, submission_id: int, admin_id: int, reason: str) -> Invalidation:
+    """Hide a submission's result from every board; raises Conflict when it is already hidden."""
+    await _get(session, Submission, submission_id)
+    if await active_invalidation(session, submission_id) is not None:
+        raise Conflict(f"submission {submission_id} is already invalidated")
+    row = Invalidation(submission_id=submission_id, admin_id=admin_id, reason=reason[:1000])
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def restore(session: AsyncSession, submission_id: int, admin_id: int) -> Invalidation:
+    """Undo the active invalidation of a submission; raises Conflict when there is none."""
+    row = await active_invalidation(session, submission_id)
+    if row is None:
+        raise Conflict(f"submission {submission_id} is not invalidated")
+    row.undone_at = utcnow()
+    row.undone_by = admin_id
+    await session.flush()
+    return row
+
+
+async def invalidations_for_user(session: AsyncSession, user_id: int) -> list[tuple[Invalidation, Submission]]:
+    """The user's active invalidations with their submissions, newest first (they are told why)."""
+    stmt = (
+        select(Invalidation, Submission)
+        .join(Submission, col(Submission.id) == col(Invalidation.submission_id))
+        .where(col(Submission.user_id) == user_id, col(Invalidation.undone_at).is_(None))
+        .order_by(col(Invalidation.created_at).desc())
+    )
+    return [(inv, sub) for inv, sub in (await session.execute(stmt)).all()]
 
 
 # --------------------------------------------------------------------------- quizzes

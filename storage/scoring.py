@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Select,
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import col
 
-from storage.models import QuizAttempt, Result, SubmissionStatus, User
+from storage.models import Invalidation, QuizAttempt, Result, SubmissionStatus, User
 
 # Infrastructure failures are ours, never counted for or against the learner.
 _UNCOUNTED = (SubmissionStatus.INFRASTRUCTURE.value,)
@@ -51,6 +52,11 @@ class LeaderboardRow:
     achieved_at: datetime | None  # when the user reached `points` (the tie-breaker)
 
 
+def _invalidated() -> Select[Any]:
+    """Submissions an admin invalidated (and nobody restored): they count nowhere."""
+    return select(col(Invalidation.submission_id)).where(col(Invalidation.undone_at).is_(None))
+
+
 def _items(
     *,
     user_id: int | None = None,
@@ -66,7 +72,7 @@ def _items(
         col(Result.points).label("points"),
         case((col(Result.passed), 1), else_=0).label("passed"),
         col(Result.created_at).label("at"),
-    ).where(col(Result.status).not_in(_UNCOUNTED))
+    ).where(col(Result.status).not_in(_UNCOUNTED), ~col(Result.submission_id).in_(_invalidated()))
     quizzes = select(
         col(QuizAttempt.user_id),
         literal_column("'q'", String),

@@ -402,6 +402,11 @@ def progress_embed(view: ProgressView) -> discord.Embed:
             mark = "👍" if review.verdict == "approve" else "🛠️"
             reviews.append(f"{mark} #{review.submission_id}: {clip(neutralise(review.comment or ''), 120) or '(no comment)'}")
         embed.add_field(name="Mentor reviews", value=_cut_lines("\n".join(reviews), L.FIELD_VALUE), inline=False)
+    if view.invalidated:
+        hidden = [f"🚫 #{item.submission_id} `{item.challenge_id}`: {clip(neutralise(item.reason), 200)}"
+                  for item in view.invalidated[:5]]
+        embed.add_field(name="Invalidated by an admin (counts nowhere)", value=_cut_lines("\n".join(hidden), L.FIELD_VALUE),
+                        inline=False)
     if view.recent:
         recent = []
         for result in view.recent[:5]:

@@ -1,4 +1,5 @@
-"""`/admin ...`: per-guild settings (mentor role, review channel, completion role). Manage Server only."""
+"""`/admin ...`: per-guild settings (mentor role, review channel, completion role) and hiding a
+cheating result from every board (`invalidate` / `restore`). Manage Server only."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.live_grade import who_of
 from bot.discord.views import tutor
 
 if TYPE_CHECKING:
@@ -58,6 +60,40 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Server set
             raise app_commands.CheckFailure(f"{role.name} is above my highest role, so I could not grant it; move my role higher.")
         await self._set(interaction, "completion_role_id", str(role.id) if role else None,
                         f"Completion role {role.mention if role else ''}".strip())
+
+    @app_commands.command(name="invalidate", description="Hide a cheating result from every board (kept as evidence)")
+    @app_commands.describe(submission="The submission number (#N in its verdict)", reason="Shown to the learner")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def invalidate(self, interaction: discord.Interaction, submission: app_commands.Range[int, 1],
+                         reason: app_commands.Range[str, 3, 500]) -> None:
+        where = tutor(interaction)._where(interaction)
+        item = await self.bot.service.invalidate(who_of(interaction.user), submission, reason, where)
+        told = await self._tell(item.learner.discord_id if item.learner else None,
+                                f"An admin of {interaction.guild.name if interaction.guild else 'a server'} invalidated "
+                                f"your submission #{item.submission_id} ({item.challenge_id}): {item.reason}")
+        await interaction.response.send_message(
+            f"Submission #{item.submission_id} no longer counts on any board; points and ranks are recomputed. "
+            + ("The learner was told why by DM." if told else "The learner sees why in /progress (their DMs are closed)."),
+            ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+
+    @app_commands.command(name="restore", description="Undo an invalidation: the result counts again")
+    @app_commands.describe(submission="The submission number")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def restore(self, interaction: discord.Interaction, submission: app_commands.Range[int, 1]) -> None:
+        where = tutor(interaction)._where(interaction)
+        await self.bot.service.restore(who_of(interaction.user), submission, where)
+        await interaction.response.send_message(f"Submission #{submission} counts again.", ephemeral=True)
+
+    async def _tell(self, discord_id: str | None, text: str) -> bool:
+        """DM the learner; False when that is not possible (closed DMs, unknown user)."""
+        if discord_id is None or not discord_id.isdigit():
+            return False
+        try:
+            user = self.bot.get_user(int(discord_id)) or await self.bot.fetch_user(int(discord_id))
+            await user.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            return False
+        return True
 
     @app_commands.command(name="settings", description="Show this server's tutor settings")
     @app_commands.checks.has_permissions(manage_guild=True)

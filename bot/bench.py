@@ -1,0 +1,84 @@
+"""``tutor bench grading``: where a graded submission's time goes, per kind, on a warm pool.
+
+For one challenge of each kind, our reference is graded several times through the real path
+(lint, the kind's exchange, the sandbox, evaluation, baseline) and its result stored in a
+throw-away SQLite database, as the service does. Reported side by side: the median time inside
+the learner's own code (from the job's first announced phase to its last message, less the
+trusted side's own work while the job waited) and the median overhead outside it (data
+generation, transfer, fork and isolation, prediction plumbing, scoring, baseline, storage). The
+first run of each challenge warms caches (training split, fitted baseline) and is not counted.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from challenges.catalogue import Catalogue
+from challenges.kinds.base import Submission
+from challenges.verdict import Report
+from sandbox.core.job import Limits
+from sandbox.core.supervisor import Sandbox
+from sandbox.driver import grade
+from storage import repository as repo
+from storage.engine import create_engine, session_factory, upgrade
+
+#: The challenge benchmarked for each kind (the first of the catalogue when one is missing).
+PREFERRED = {"trained": "shapes-classifier", "functions": "install-command", "files": "dockerfile-cpu-slim"}
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+async def _store(sessions: Any, report: Report) -> None:
+    async with sessions() as session:
+        user = await repo.get_or_create_user(session, "bench", "bench")
+        assert user.id is not None
+        submission = await repo.create_submission(session, user_id=user.id, guild_id=None,
+                                                  challenge_id=report.challenge, filename="bench.py", code="")
+        assert submission.id is not None
+        await repo.record_result(session, submission.id, status=report.status, passed=report.passed,
+                                 score=report.score, tier=report.tier, points=report.points, metrics=report.metrics,
+                                 checks=[c.to_dict() for c in report.checks], runtime_s=report.runtime_s,
+                                 stdout=report.stdout, stderr=report.stderr)
+        await repo.finish_submission(session, submission.id, report.status)
+        await session.commit()
+
+
+async def run_grading_bench(catalogue: Catalogue, sandbox: Sandbox, limits: Limits, *, n: int = 5) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        await upgrade(url)
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        results: dict[str, Any] = {}
+        try:
+            for kind in ("trained", "functions", "files"):
+                challenge = catalogue.get(PREFERRED[kind]) or next((c for c in catalogue if c.spec.kind == kind), None)
+                if challenge is None:
+                    continue
+                inside: list[float] = []
+                outside: list[float] = []
+                statuses: list[str] = []
+                for i in range(n + 1):
+                    started = time.perf_counter()
+                    report = await grade(challenge, Submission(challenge.reference_files), sandbox, base_limits=limits)
+                    await _store(sessions, report)
+                    total_ms = (time.perf_counter() - started) * 1000
+                    statuses.append(report.status)
+                    if i == 0:
+                        continue  # warms the training split and the fitted baseline
+                    in_ms = float(report.timings.get("inside_ms", 0.0))
+                    inside.append(in_ms)
+                    outside.append(total_ms - in_ms)
+                results[kind] = {"challenge": challenge.id, "n": len(inside), "statuses": sorted(set(statuses)),
+                                 "inside_ms_median": _median(inside), "outside_ms_median": _median(outside),
+                                 "outside_ms_max": round(max(outside), 1) if outside else None}
+        finally:
+            await sandbox.idle()
+            await engine.dispose()
+    return results
