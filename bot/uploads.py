@@ -41,21 +41,32 @@ def text_of(filename: str, data: bytes) -> str:
     return text.replace("\r\n", "\n")
 
 
+MAX_NOTEBOOK_CELLS = 2000
+
+
 def notebook_source(filename: str, data: bytes) -> str:
-    """Code cells of a Jupyter notebook, in order; shell (!) and magic (%) lines commented out."""
+    """Code cells of a Jupyter notebook, in order; shell (!) and magic (%) lines commented out.
+    A notebook is untrusted JSON: deep nesting, non-string cells and odd shapes are refused
+    with a message, never a traceback."""
     try:
         notebook = json.loads(text_of(filename, data))
-        cells = notebook["cells"]
-        if not isinstance(cells, list):
-            raise TypeError("cells is not a list")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BadSubmission(f"`{filename}` is not a readable Jupyter notebook ({exc}).") from exc
+    except (ValueError, RecursionError) as exc:
+        reason = "it nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise BadSubmission(f"`{filename}` is not a readable Jupyter notebook ({reason}).") from None
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list) or len(cells) > MAX_NOTEBOOK_CELLS:
+        raise BadSubmission(f"`{filename}` is not a readable Jupyter notebook (no list of cells).")
     parts = []
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            text = "".join(source)
+        elif isinstance(source, str):
+            text = source
+        else:
+            raise BadSubmission(f"`{filename}` has a code cell whose source is not text; save the notebook again.")
         lines = [f"# {line}" if line.lstrip().startswith(("!", "%")) else line for line in text.splitlines()]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"

@@ -8,7 +8,8 @@ each run's freshly drawn test split, so a random test seed per run stays cheap:
 
 * ``linear-on-pixels``: logistic regression on flattened pixels, Adam 1e-2, 300 full-batch steps;
 * ``best-gaussian-blur``: 7x7 Gaussian kernel, replicate padding, best test MSE over a fixed sigma set;
-* ``unidirectional-lstm``: a causal LSTM tagger trained on the same data with a fixed step count.
+* ``unidirectional-lstm``: a causal LSTM tagger trained on the same data with a fixed step count;
+* ``intensity-threshold``: a per-pixel class from intensity thresholds fitted on the training split.
 """
 
 from __future__ import annotations
@@ -167,7 +168,21 @@ def _lstm_score(model: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str
     return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
 
 
+def _intensity_fit(train: Arrays, params: Mapping[str, Any]) -> Any:
+    from challenges.segmentation_scoring import fit_intensity_thresholds
+
+    return fit_intensity_thresholds(train[params["input"]], train[params["label"]])
+
+
+def _intensity_score(thresholds: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    from challenges.segmentation_scoring import mean_iou, predict_intensity
+
+    pred = predict_intensity(test[params["input"]], thresholds)
+    return {"baseline_mean_iou": mean_iou(pred, test[params["label"]], int(params.get("classes", 3)))[0]}
+
+
 BASELINES: dict[str, Baseline] = {
+    "intensity-threshold": Baseline("intensity-threshold", _intensity_fit, _intensity_score),
     "linear-on-pixels": Baseline("linear-on-pixels", _linear_fit, _linear_score),
     "best-gaussian-blur": Baseline("best-gaussian-blur", None, _blur_score),
     "unidirectional-lstm": Baseline("unidirectional-lstm", _lstm_fit, _lstm_score),

@@ -21,6 +21,7 @@ from challenges.verdict import OBSERVED, TRUSTED, Check, Evidence, at_most
 PROBE_PREFIX = "probe:"
 WEIGHT_PREFIX = "w:"
 BUFFER_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
+MAX_ERROR_CHARS = 300  # of an error text reported from the sandbox, in a check's message
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _shape_matches(shape: tuple[int, ...], expected: list[str]) -> bool:
 def _probe_output(name: str, ev: RunEvidence, suffix: str = "") -> tuple[Any, str | None]:
     key = PROBE_PREFIX + name + suffix
     error = ev.predictions.get(key + ":error")
-    return ev.predictions.get(key), error if isinstance(error, str) else None
+    return ev.predictions.get(key), error[:MAX_ERROR_CHARS] if isinstance(error, str) else None
 
 
 def _probe_shape(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:

@@ -35,17 +35,9 @@ def _mse_ratio(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float
     return mse / float(baseline["blur_mse"])
 
 
-def mean_iou(pred: np.ndarray, label: np.ndarray, classes: int) -> tuple[float, list[float]]:
-    """Mean over classes of IoU over the whole split; a class absent from both counts as 1."""
-    ious = []
-    for c in range(classes):
-        p, t = pred == c, label == c
-        union = np.logical_or(p, t).sum()
-        ious.append(1.0 if union == 0 else float(np.logical_and(p, t).sum() / union))
-    return float(np.mean(ious)), ious
-
-
 def _mean_iou(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float], params: Mapping[str, Any]) -> float:
+    from challenges.segmentation_scoring import mean_iou
+
     return mean_iou(pred, label, int(params.get("classes", 2)))[0]
 
 

@@ -94,7 +94,7 @@ async def run_bench(*, n: int = 20, cold_n: int = 3, warmup: int = 6, config: Po
             "child_rss_mb": round(statistics.median(child_rss), 1) if child_rss else None,
             "child_charged_mb": round(warm.last_peak_memory_mb, 1),
             "zygote_start_s": warm.pool.zygote_start_s, "pool_size": config.size, "threads": limits.threads,
-            "isolation": "cgroup(memory,pids,cpu)+ns(mnt,pid,net,ipc,uts,cgroup)+pivot_root+uid+nnp+seccomp",
+            "isolation": "cgroup(memory,pids,cpu)+ns(mnt,pid,net,ipc,uts,cgroup)+pivot_root+uid+nnp+seccomp(allow-list)",
         }
     finally:
         warm.close()

@@ -25,6 +25,7 @@ from challenges.kinds.registry import inside_modules
 from challenges.verdict import Check, Report, failure
 from sandbox.core.errors import ProtocolError
 from sandbox.core.job import JobOutcome, JobSpec, Limits
+from sandbox.core.output import clean_output
 from sandbox.core.pool import DEFAULT_EXPORT, PoolConfig
 from sandbox.core.supervisor import EventHandler, Reply, Sandbox
 from sandbox.lint import check_source
@@ -59,7 +60,7 @@ def precheck(challenge: Challenge, submission: Submission) -> Report | None:
         return failure(cid, "error", "load", f"Syntax error at {where}: {exc.msg}. Fix it and resubmit.")
     except (RecursionError, MemoryError, ValueError):
         return failure(cid, "rejected", "load", "The file nests too deeply for the parser; simplify the expression.")
-    violations = check_source(source)
+    violations = [v for v in check_source(source) if v.is_error]  # warnings: advice, see lint.lint_warnings
     if violations:
         return Report(cid, "rejected", [Check("policy", False, f"line {v.line}: {v.message}") for v in violations[:10]])
     return None
@@ -120,7 +121,7 @@ def _stage_message(outcome: JobOutcome, phases: dict[str, float]) -> tuple[str, 
         return stage, f"Your code ran out of memory during the {stage} stage. Use smaller batches or a smaller model."
     if outcome.status == "output_limit":
         return stage, "Your code printed too much output; print less (for example once per epoch)."
-    detail = outcome.error or "the process ended unexpectedly"
+    detail = clean_output(outcome.error or "") or "the process ended unexpectedly"
     return stage, f"Your code failed during the {stage} stage: {detail}"
 
 
@@ -148,7 +149,15 @@ def evaluate(challenge: Challenge, exchange: Exchange, record: RunRecord, common
     except Exception as exc:  # a grader or baseline bug is ours: never the learner's verdict
         return failure(challenge.id, "infrastructure", "grader",
                        f"The grader failed ({type(exc).__name__}); this does not count against you.", **common)
-    return report_of(challenge.spec, evaluation, **common)
+    return cleaned(report_of(challenge.spec, evaluation, **common))
+
+
+def cleaned(report: Report) -> Report:
+    """Check texts can quote what the sandbox sent (error text, module names, probe errors): they
+    are cleaned here, once, like the job's output, before anything stores or shows them."""
+    report.checks = [replace(c, message=clean_output(c.message),
+                             value=clean_output(c.value) if isinstance(c.value, str) else c.value) for c in report.checks]
+    return report
 
 
 async def grade(
@@ -179,8 +188,12 @@ async def grade(
     conversation = _Conversation(exchange)
     outcome = await sandbox.run(job_spec(plan, base_limits or Limits(), device), conversation=conversation,
                                 on_event=on_event)
-    report = await loop.run_in_executor(None, conclude, challenge, exchange, outcome, dict(plan.phases))
-    report.timings = _timings(outcome, conversation, time.perf_counter() - started)
+    try:
+        report = await loop.run_in_executor(None, conclude, challenge, exchange, outcome, dict(plan.phases))
+        report.timings = _timings(outcome, conversation, time.perf_counter() - started)
+    except Exception as exc:  # every submission gets a verdict: a bug of ours is ours
+        return failure(challenge.id, "infrastructure", "grader",
+                       f"The grader failed ({type(exc).__name__}); this does not count against you.")
     return report
 
 

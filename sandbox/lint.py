@@ -6,25 +6,36 @@ attributes, ``gi_frame``/``f_back``-style frame names, ``except*``, guard-name s
 the box it also rejects idiomatic PyTorch (``super().__init__()``, ``def __len__``, ``self._x``), so
 its findings are tuned: the dunder protocol methods a model or dataset defines, ``__name__``/
 ``__main__`` and ``__version__``, and single-underscore names pass; everything else it reports
-is kept, reworded so a learner can act on it. A second AST pass adds what RestrictedPython does
-not know about: the import allow-list, native-code loaders (``ctypes``, ``load_library``,
-``cpp_extension``), pickles (``torch.load``), dynamic code (``eval``/``exec``/``getattr`` with a
-computed name) and format-string traversal. The kernel-level sandbox assumes code got past this.
+is kept, reworded so a learner can act on it. Augmented assignment to attributes and items
+(``self.steps += 1``, ``d["k"] += x``) passes too: RestrictedPython refuses it only because its
+runtime guards cannot wrap it, and its code never runs here. A second AST pass adds what
+RestrictedPython does not know about: the import allow-list, modules reached through another
+module's attributes (``torch.os``, ``np.sys``), native-code loaders (``ctypes``, ``load_library``,
+``cpp_extension``), pickles (``torch.load``), dynamic code (``eval``/``exec``, ``getattr`` with a
+dunder or blocked name, literal or built from literals) and format-string traversal
+(``"{0.__class__}"``; format specs such as ``"{:.4f}"`` are fine).
+
+Every finding has a severity: ``error`` findings reject the submission; ``warning`` findings
+(``torch.load`` without an explicit ``weights_only=True``, which torch 2.6+ already defaults to)
+are advice shown next to the verdict. ``check_source`` returns both; callers that reject must
+look at errors only. The kernel-level sandbox assumes code got past this.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import string
 import warnings
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 ALLOWED_DUNDERS = {
     "__init__", "__len__", "__getitem__", "__setitem__", "__call__", "__iter__", "__next__",
     "__repr__", "__str__", "__enter__", "__exit__", "__contains__", "__post_init__", "__name__",
     "__main__", "__version__", "__add__", "__sub__", "__mul__", "__truediv__", "__matmul__",
     "__neg__", "__eq__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__", "__bool__", "__doc__",
-    "__future__", "__all__", "__slots__",
+    "__future__", "__all__", "__slots__", "__annotations__", "__constants__",
 }
 ALLOWED_IMPORTS = {
     "torch", "torchvision", "torchaudio", "numpy", "math", "random", "collections", "itertools",
@@ -60,15 +71,40 @@ BLOCKED_CALLS = {
     "vars": "exposes an object's internals", "locals": "exposes the frame's variables",
     "breakpoint": "starts a debugger", "open_code": "opens code files",
 }
+#: Modules that are no business of a challenge, when reached as an attribute of another module
+#: (``torch.os``, ``torch.serialization.os``, ``np.sys``): libraries import them for their own use.
+#: Not ``signal`` or ``multiprocessing``: ``torch.signal`` and ``torch.multiprocessing`` are torch's own.
+INTERNAL_MODULES = {
+    "os", "sys", "ctypes", "importlib", "builtins", "subprocess", "pickle", "marshal", "gc", "inspect",
+    "socket", "shutil", "cffi", "urllib", "http",
+}
+#: Strings that only ever serve to reach interpreter internals through ``getattr`` and friends.
+INTERNAL_NAMES = {
+    "__class__", "__bases__", "__base__", "__mro__", "__subclasses__", "__globals__", "__builtins__",
+    "__code__", "__closure__", "__dict__", "__import__", "__getattribute__", "__reduce__", "__reduce_ex__",
+    "__loader__", "__spec__", "__self__", "__func__", "__traceback__", "__objclass__", "__defaults__",
+    "__kwdefaults__", "gi_frame", "gi_code", "cr_frame", "ag_frame", "f_back", "f_globals", "f_locals",
+    "f_builtins", "tb_frame", "co_code",
+}
+ATTRIBUTE_BUILTINS = {"getattr", "setattr", "delattr", "hasattr"}
 MAX_SOURCE_BYTES = 50_000
 _RP_LINE = re.compile(r'^Line (\d+|None): (.*)$', re.S)
 _RP_NAME = re.compile(r'"([^"]+)" is an invalid (attribute|variable) name')
+
+
+Severity = Literal["error", "warning"]
+_FORMATTER = string.Formatter()
 
 
 @dataclass(frozen=True)
 class Violation:
     line: int
     message: str
+    severity: Severity = "error"  # "warning": advice only, never a reason to reject
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -108,6 +144,8 @@ def _restricted_findings(source: str) -> list[Violation]:
             continue  # likewise
         elif text.startswith("AnnAssign statements"):
             continue  # `lr: float = 1e-2` in a dataclass is idiomatic and harmless
+        elif text.startswith("Augmented assignment of"):
+            continue  # `self.steps += 1`, `d["k"] += x`: refused only for RestrictedPython's runtime guards
         elif "is a restricted name" in text:
             text = text.replace(", that is forbidden to access in RestrictedPython", "") + \
                 " It walks frames or code objects; challenges never need it."
@@ -117,13 +155,101 @@ def _restricted_findings(source: str) -> list[Violation]:
     return found
 
 
-class _Visitor(ast.NodeVisitor):
-    def __init__(self) -> None:
-        self.violations: list[Violation] = []
-        self.safe_loads: set[int] = set()  # torch.load(..., weights_only=True) call targets
+def _format_traverses(text: str, depth: int = 0) -> bool:
+    """Whether a ``str.format`` template reads attributes or items (``{0.x}``, ``{0[k]}``), also
+    in nested specs (``{:{0.x}}``). Format specs themselves (``{:.4f}``, ``{:>8}``) are fine."""
+    try:
+        parsed = list(_FORMATTER.parse(text))
+    except ValueError:  # str.format refuses it too; judge it by the old, cruder rule
+        return bool(re.search(r"\{[^}]*[.\[]", text))
+    for _literal, field, spec, _conversion in parsed:
+        if field is not None and re.search(r"[.\[]", field):
+            return True
+        if spec and depth < 2 and _format_traverses(spec, depth + 1):
+            return True
+    return False
 
-    def flag(self, node: ast.AST, message: str) -> None:
-        self.violations.append(Violation(getattr(node, "lineno", 0), message))
+
+def _static_str(node: ast.AST) -> str | None:
+    """The value of a string expression built only from literals (``'sys' + 'tem'``), else None."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _static_str(node.left), _static_str(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            inner = value.value if isinstance(value, ast.FormattedValue) and value.format_spec is None else value
+            part = _static_str(inner)
+            if part is None:
+                return None
+            parts.append(part)
+        return "".join(parts)
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join"
+            and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], (ast.List, ast.Tuple))):
+        sep = _static_str(node.func.value)
+        items = [_static_str(e) for e in node.args[0].elts]
+        return None if sep is None or any(i is None for i in items) else sep.join(i for i in items if i is not None)
+    return None
+
+
+def _leading_str(node: ast.AST) -> str | None:
+    """The literal text a string expression starts with (``"__"`` in ``f"__{n}__"``), if any."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _leading_str(node.left)
+    if isinstance(node, ast.JoinedStr):
+        return _leading_str(node.values[0]) if node.values else None
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _chain(node: ast.AST) -> list[str] | None:
+    """``a.b.c`` as ``["a", "b", "c"]``; None when the chain does not start at a plain name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]
+
+
+def _imported_names(tree: ast.AST) -> set[str]:
+    """Names bound to imported modules or their members, plus plain aliases (``m = torch.serialization``)."""
+    names: set[str] = set()
+    aliases: list[tuple[list[str], list[str]]] = []  # (targets, chain of the value)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.update(a.asname or a.name for a in node.names if a.name != "*")
+        elif isinstance(node, ast.Assign):
+            chain = _chain(node.value)
+            if chain is not None:
+                aliases.append(([t.id for t in node.targets if isinstance(t, ast.Name)], chain))
+    for _ in range(3):  # aliases of aliases, a few deep
+        for targets, chain in aliases:
+            if chain[0] in names:
+                names.update(targets)
+    return names
+
+
+class _Visitor(ast.NodeVisitor):
+    def __init__(self, imported: set[str]) -> None:
+        self.violations: list[Violation] = []
+        self.imported = imported  # names that hold a module (or one of its members)
+        self.calls_seen: set[int] = set()  # `torch.load` nodes already judged as a call
+        self.judged_names: set[int] = set()  # getattr-family name arguments already judged
+
+    def flag(self, node: ast.AST, message: str, severity: Severity = "error") -> None:
+        self.violations.append(Violation(getattr(node, "lineno", 0), message, severity))
+
+    def _flag_internal_module(self, node: ast.AST, path: str, module: str) -> None:
+        why = BLOCKED_IMPORT_REASONS.get(module, "it reaches into the interpreter")
+        self.flag(node, f"`{path}` is the `{module}` module, reached through another module's internals: {why}, "
+                        f"which challenges don't need. Use the library's own API (for example `torch.save` or "
+                        f"`torch.manual_seed`) instead.")
 
     def _check_module(self, node: ast.AST, name: str) -> None:
         top = name.split(".")[0]
@@ -136,6 +262,10 @@ class _Visitor(ast.NodeVisitor):
             self.flag(node, f"`import {name}` is not available in challenges; allowed modules are "
                             "torch, torchvision, torchaudio, numpy and " + ", ".join(sorted(ALLOWED_IMPORTS - {
                                 "torch", "torchvision", "torchaudio", "numpy", "__future__"})) + ".")
+            return
+        inner = [part for part in name.split(".")[1:] if part in INTERNAL_MODULES]
+        if inner:
+            self._flag_internal_module(node, name, inner[0])
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -144,7 +274,8 @@ class _Visitor(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
         if node.level:
-            self.flag(node, "relative imports are not available: a submission is a single file.")
+            self.flag(node, "relative imports are not available: a submission is a single file. "
+                            "Import from the package by its full name (`from torchvision.models import resnet18`).")
         else:
             self._check_module(node, module)
             for alias in node.names:
@@ -154,56 +285,106 @@ class _Visitor(ast.NodeVisitor):
                 elif alias.name in BLOCKED_ATTRIBUTES:
                     self.flag(node, f"importing `{alias.name}` is not allowed in challenges: it "
                                     f"{BLOCKED_ATTRIBUTES[alias.name]}.")
+                elif alias.name in INTERNAL_MODULES and module.split(".")[0] in ALLOWED_IMPORTS:
+                    self._flag_internal_module(node, full, alias.name)
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in BLOCKED_ATTRIBUTES:
             self.flag(node, f"`.{node.attr}` {BLOCKED_ATTRIBUTES[node.attr]}, which challenges don't need; remove it.")
+        chain = _chain(node)
+        if node.attr in INTERNAL_MODULES and chain is not None and chain[0] in self.imported:
+            self._flag_internal_module(node, ".".join(chain), node.attr)
         if node.attr == "hub" and isinstance(node.value, ast.Name) and node.value.id == "torch":
             self.flag(node, "`torch.hub` downloads code and weights, which challenges don't allow; build the model yourself.")
         if node.attr == "load" and isinstance(node.value, ast.Name) and node.value.id == "torch" and (
-            id(node) not in self.safe_loads
+            id(node) not in self.calls_seen
         ):
-            self.flag(node, "`torch.load` without `weights_only=True` unpickles data, which can run code; "
-                            "pass `weights_only=True` (or train from the tensors you are given).")
+            self.flag(node, "`torch.load` passed around uncalled may unpickle data, which can run code; call it "
+                            "directly as `torch.load(path, weights_only=True)`.", "warning")
         self.generic_visit(node)
+
+    def _check_torch_load(self, node: ast.Call) -> None:
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "load" and isinstance(func.value, ast.Name)
+                and func.value.id == "torch"):
+            return
+        self.calls_seen.add(id(func))
+        given = [k.value for k in node.keywords if k.arg == "weights_only"]
+        if given and isinstance(given[0], ast.Constant) and given[0].value is True:
+            return
+        if given and isinstance(given[0], ast.Constant):
+            self.flag(node, "`torch.load(..., weights_only=False)` unpickles the file, and unpickling can run any "
+                            "code; load tensors and state dicts with `weights_only=True`.")
+            return
+        self.flag(node, "`torch.load` without `weights_only=True`: torch 2.6 and later load weights only by default, "
+                        "but older versions unpickle the file, which can run code. Write "
+                        "`torch.load(path, weights_only=True)` to be safe everywhere.", "warning")
+
+    def _check_attribute_builtin(self, node: ast.Call, func: str) -> None:
+        target, arg = node.args[0], node.args[1]
+        self.judged_names.add(id(arg))
+        name = _static_str(arg)
+        if name is None:  # computed from variables: `getattr(nn, name)`, `setattr(self, f"fc{i}", ...)` are fine
+            if (_leading_str(arg) or "").startswith("__"):
+                self.flag(node, f"`{func}` with an attribute name built to start with `__` reaches into Python's "
+                                "internals; use the attribute directly.")
+            return
+        if not name.isascii() or (name.startswith("__") and name not in ALLOWED_DUNDERS) or (
+            name in BLOCKED_ATTRIBUTES
+        ):
+            self.flag(node, f"`{func}(..., {name!r})` reaches into Python's internals; remove it.")
+            return
+        chain = _chain(target)
+        if name in INTERNAL_MODULES and chain is not None and chain[0] in self.imported:
+            self._flag_internal_module(node, ".".join([*chain, name]), name)
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if any(k.arg == "weights_only" and isinstance(k.value, ast.Constant) and k.value.value is True
-               for k in node.keywords):
-            self.safe_loads.add(id(func))
+        self._check_torch_load(node)
         if isinstance(func, ast.Name) and func.id in BLOCKED_CALLS:
             self.flag(node, f"`{func.id}()` {BLOCKED_CALLS[func.id]}; write the code out instead.")
-        if isinstance(func, ast.Name) and func.id in {"getattr", "setattr", "delattr", "hasattr"} and len(node.args) >= 2:
-            arg = node.args[1]
-            if not isinstance(arg, ast.Constant) or not isinstance(arg.value, str):
-                self.flag(node, f"`{func.id}` with a computed attribute name is not allowed; use the attribute directly.")
-            elif not arg.value.isascii() or (arg.value.startswith("__") and arg.value not in ALLOWED_DUNDERS) or (
-                arg.value in BLOCKED_ATTRIBUTES
-            ):
-                self.flag(node, f"`{func.id}(..., {arg.value!r})` reaches into Python's internals; remove it.")
+        if isinstance(func, ast.Name) and func.id in ATTRIBUTE_BUILTINS and len(node.args) >= 2:
+            self._check_attribute_builtin(node, func.id)
         if isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Constant) and (
-            isinstance(func.value.value, str) and re.search(r"\{[^}]*[.\[]", func.value.value)
+            isinstance(func.value.value, str) and _format_traverses(func.value.value)
         ):
             self.flag(node, "format strings that reach into attributes or items (like `{0.x}` or `{0[k]}`) are "
                             "not allowed; use an f-string with the values you need.")
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and "{" in node.value and re.search(r"\{[^}]*(\.__|\[__)", node.value):
+        if not isinstance(node.value, str):
+            return
+        if "{" in node.value and re.search(r"\{[^}]*(\.__|\[__)", node.value):
             self.flag(node, "format strings that reach into attributes like `{0.__class__}` are not allowed.")
+        elif node.value in INTERNAL_NAMES and id(node) not in self.judged_names:
+            self.flag(node, f"the string {node.value!r} names an interpreter internal (with `getattr` it reaches "
+                            "classes, globals or frames), which challenges don't need; remove it.")
 
 
 def check_source(source: str) -> list[Violation]:
-    """Violations in a learner's source; an empty list means the lint layer lets it through."""
+    """Every finding in a learner's source, errors and warnings; no errors means the lint lets it through."""
     if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
         return [Violation(0, f"the file is over {MAX_SOURCE_BYTES // 1000} KB; challenges need far less.")]
     try:
         tree = ast.parse(source)
+        visitor = _Visitor(_imported_names(tree))
+        visitor.visit(tree)
+        found = {(v.line, v.message): v for v in _restricted_findings(source) + visitor.violations}
     except SyntaxError as exc:
         return [Violation(exc.lineno or 0, f"syntax error: {exc.msg}")]
-    visitor = _Visitor()
-    visitor.visit(tree)
-    found = {(v.line, v.message): v for v in _restricted_findings(source) + visitor.violations}
+    except (RecursionError, MemoryError):  # a 24 KB `1+1+...` makes the parser recurse: refuse, don't crash
+        return [Violation(0, "the file nests too deeply to check (an expression or brackets thousands of levels "
+                             "deep); split it into smaller statements.")]
     return sorted(found.values(), key=lambda v: (v.line, v.message))
+
+
+def lint_errors(source: str) -> list[Violation]:
+    """The findings that reject a submission."""
+    return [v for v in check_source(source) if v.is_error]
+
+
+def lint_warnings(source: str) -> list[Violation]:
+    """The findings that are advice only (shown with the verdict, never a rejection)."""
+    return [v for v in check_source(source) if not v.is_error]

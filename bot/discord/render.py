@@ -28,6 +28,7 @@ from bot.service import (
 )
 from challenges.catalogue import COMPETENCIES, Challenge, Resource
 from challenges.verdict import Report
+from sandbox.core.output import clean_output
 
 ZWSP = "\u200b"
 COLOUR_OK = discord.Colour.green()
@@ -62,8 +63,9 @@ def clip(text: str, limit: int, marker: str = "…") -> str:
 
 
 def neutralise(text: str) -> str:
-    """Learner text made harmless: no mention pings, no ANSI escapes."""
-    text = _ANSI.sub("", text)
+    """Learner or mentor text made harmless: no escapes, no invisible or direction-changing
+    characters (a soft hyphen inside ``@everyone`` is gone before the mention is defused), no pings."""
+    text = clean_output(text)
     return _MENTION.sub(lambda m: m.group(0).replace("@", "@" + ZWSP).replace("<#", "<#" + ZWSP), text)
 
 

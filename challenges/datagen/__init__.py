@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from challenges.datagen.segmentation import make_segmentation
 from challenges.datagen.shapes import (
     DATA_VERSION,
     SHAPE_NAMES,
@@ -42,7 +43,13 @@ def _tagging(n: int, seed: int, **params: Any) -> dict[str, np.ndarray]:
     return {"X": x, "Y": y}
 
 
+def _segmentation(n: int, seed: int, **params: Any) -> dict[str, np.ndarray]:
+    x, mask = make_segmentation(n, seed, **params)
+    return {"x": x, "mask": mask}
+
+
 GENERATORS: dict[str, Generator] = {
+    "segmentation": _segmentation,
     "shapes": _shapes,
     "denoise-pairs": _denoise_pairs,
     "tagging": _tagging,
@@ -54,6 +61,7 @@ __all__ = [
     "SHAPE_NAMES",
     "add_noise",
     "make_denoise_pairs",
+    "make_segmentation",
     "make_shapes",
     "make_tagging",
     "randomise_future",

@@ -9,6 +9,7 @@ values are data: nothing is unpickled, and judge functions treat every value as 
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 INSIDE = "challenges.kinds.functions_inside"
 ARRAY_PREFIX = "r:"
 START_S = 30.0
+MAX_WIRE_DEPTH = 100  # nesting of one returned value (the channel's header is bounded the same way)
+MAX_WIRE_DIMS = 32
+MAX_WIRE_ELEMENTS = 1 << 22  # elements of one nested array (it came in a header of at most 1 MiB)
+MAX_INT_BITS = 1023  # a larger integer cannot become a float: comparing it with one would raise
+MAX_ERROR = 500
 
 
 class FunctionsConfig(BaseModel):
@@ -40,20 +46,64 @@ class FunctionsSection(BaseModel):
     functions: FunctionsConfig
 
 
-def from_wire(value: Any) -> Any:
-    """Undo ``functions_inside.to_wire`` for nested arrays and non-finite floats."""
+class UnreadableValue(ValueError):
+    """A returned value the grader will not read (too deep, or an integer past any float)."""
+
+
+def from_wire(value: Any, depth: int = 0) -> Any:
+    """Undo ``functions_inside.to_wire`` for nested arrays and non-finite floats.
+
+    Everything is hostile: a nested array is rebuilt only with a plain numeric dtype and when its
+    data has exactly the declared shape (else it reads as None); nesting deeper than
+    ``MAX_WIRE_DEPTH`` or an integer too large for a float raises ``UnreadableValue``."""
+    if depth > MAX_WIRE_DEPTH:
+        raise UnreadableValue(f"it nests more than {MAX_WIRE_DEPTH} levels deep")
     if isinstance(value, dict):
         if "__array__" in value and set(value) == {"__array__", "dtype", "shape"}:
-            try:
-                return np.asarray(value["__array__"], dtype=np.dtype(str(value["dtype"])))
-            except (TypeError, ValueError):
-                return None
+            return _wire_array(value)
         if set(value) == {"__float__"}:
             return float(value["__float__"]) if value["__float__"] in ("nan", "inf", "-inf") else None
-        return {k: from_wire(v) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            out[k] = from_wire(v, depth + 1)
+        return out
     if isinstance(value, list):
-        return [from_wire(v) for v in value]
+        items = []
+        for v in value:
+            items.append(from_wire(v, depth + 1))
+        return items
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        raise UnreadableValue("it holds an integer too large to compare with a float")
     return value
+
+
+def _wire_array(value: Mapping[str, Any]) -> np.ndarray | None:
+    """A nested array of ``to_wire``, or None: the dtype must be a plain number type and the data
+    must be exactly the declared shape, so nothing is allocated from what a value merely claims."""
+    dtype_name, shape = value["dtype"], value["shape"]
+    if not isinstance(dtype_name, str) or len(dtype_name) > 16:
+        return None
+    if not isinstance(shape, list) or len(shape) > MAX_WIRE_DIMS:
+        return None
+    if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_WIRE_ELEMENTS for d in shape):
+        return None
+    try:
+        dtype = np.dtype(dtype_name)
+        if dtype.kind not in "biuf" or dtype.itemsize > 8 or dtype.names is not None or dtype.subdtype is not None:
+            return None
+        if math.prod(shape) > MAX_WIRE_ELEMENTS:
+            return None
+        array = np.array(value["__array__"], dtype=dtype.newbyteorder("="))
+    except Exception:  # strings, ragged lists, dicts, integers past the dtype: not an array of ours
+        return None
+    return array if list(array.shape) == shape else None
+
+
+def _read(value: Any) -> CallResult:
+    try:
+        return CallResult(value=from_wire(value))
+    except UnreadableValue as exc:
+        return CallResult(error=f"the grader could not read the returned value: {exc}")
 
 
 class FunctionsExchange(Exchange):
@@ -89,12 +139,15 @@ class FunctionsExchange(Exchange):
         errors: dict[str, Any] = raw_errors if isinstance(raw_errors, dict) else {}
         for call in self.calls:
             error = errors.get(call.id)
+            array = payload.get(ARRAY_PREFIX + call.id)
             if isinstance(error, str):
-                self.results[call.id] = CallResult(error=error[:500])
-            elif ARRAY_PREFIX + call.id in payload:
-                self.results[call.id] = CallResult(value=payload[ARRAY_PREFIX + call.id])
+                self.results[call.id] = CallResult(error=error[:MAX_ERROR])
+            elif isinstance(array, np.ndarray):
+                self.results[call.id] = CallResult(value=array)
+            elif ARRAY_PREFIX + call.id in payload:  # a plain value where an array frame belongs
+                self.results[call.id] = _read(array)
             elif call.id in values:
-                self.results[call.id] = CallResult(value=from_wire(values[call.id]))
+                self.results[call.id] = _read(values[call.id])
             else:
                 self.results[call.id] = CallResult(error="no result came back for this call")
         self.finished = True

@@ -9,6 +9,7 @@ advisory: the trusted grader type-checks them and relies on hidden-data metrics.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -165,6 +166,8 @@ class ProgressHooks:
         if now - self._last_sent >= PROGRESS_EVERY_S:
             self._last_sent = now
             loss = self.losses[-1] if self.losses else None
+            if loss is not None and not math.isfinite(loss):  # JSON has no NaN; the facts carry the series
+                loss = None
             self.send("progress", step=self.steps, loss=loss, elapsed=round(now - self.started, 2))
 
 

@@ -36,6 +36,12 @@ INSIDE = "challenges.kinds.trained_inside"
 FACTS_S = 10.0  # facts and weights after training: plain reads, no learner code should run long
 START_S = 30.0  # from the job's start to the learner module's import (channel set-up, data transfer)
 MAX_LOSSES = 20_000
+# Bounds on what the sandbox reports (all of it forgeable): longer or stranger is not believed.
+MAX_STEPS = 10**12
+MAX_MODULE_TYPES = 200
+MAX_PARAMETER_NAMES = 5000  # what the sandbox side sends at most
+MAX_NAME_CHARS = 1000
+MAX_ERROR_CHARS = 300
 
 
 class DataConfig(BaseModel):
@@ -216,20 +222,21 @@ class TrainedExchange(Exchange):
         if message.kind == "facts" and self.facts is None:
             return [self._on_facts(message.payload)]
         if message.kind == "predictions" and self.facts is not None and self.predictions is None:
-            self.predictions = dict(message.payload)
+            self.predictions = _readable_predictions(message.payload)
             self.finished = True
             return []
         raise ExchangeError(f"unexpected or repeated {str(message.kind)[:40]!r} message")
 
     def _on_facts(self, payload: Mapping[str, Any]) -> Message:
-        facts = dict(payload)
-        losses = facts.pop("_losses", None)
+        if not payload or "module_types" not in payload:
+            raise ExchangeError("an empty facts message")
+        losses = payload.get("_losses")
         if isinstance(losses, np.ndarray) and losses.dtype.kind == "f":
-            self.losses = [float(x) for x in losses.ravel()[:MAX_LOSSES].tolist()]
-        steps = facts.pop("_steps", 0)
-        self.steps = steps if isinstance(steps, int) and not isinstance(steps, bool) else 0
-        self.weights = {k: v for k, v in facts.items() if k.startswith(check_library.WEIGHT_PREFIX) and isinstance(v, np.ndarray)}
-        self.facts = {k: v for k, v in facts.items() if not k.startswith(check_library.WEIGHT_PREFIX)}
+            self.losses = [float(x) for x in losses.ravel()[:MAX_LOSSES].tolist()]  # NaN and inf kept: _divergence
+        steps = payload.get("_steps", 0)
+        self.steps = steps if type(steps) is int and 0 <= steps <= MAX_STEPS else 0
+        self.weights = {k: v for k, v in payload.items() if k.startswith(check_library.WEIGHT_PREFIX) and isinstance(v, np.ndarray)}
+        self.facts = _readable_facts(payload)
         return Message("test_inputs", self._test_inputs())
 
     def _test_inputs(self) -> dict[str, Any]:
@@ -273,6 +280,9 @@ class TrainedExchange(Exchange):
         evidence = check_library.RunEvidence(self.facts or {}, self.weights, self.predictions or {}, self.probes)
         for check in config.checks:
             checks.append(check_library.CHECKS[check.use].run(check.label, check.params, evidence))
+        diverged = self._divergence()
+        if diverged is not None:
+            checks.append(diverged)
         if self.weights:
             metrics["n_params"] = float(check_library.count_parameters(evidence))
         metrics["steps"] = float(self.steps)
@@ -280,6 +290,15 @@ class TrainedExchange(Exchange):
             checks=checks, metrics={k: finite(v) for k, v in metrics.items()},
             score=self._score(value, figures), tier=None, pictures=self._pictures(pred),
         )
+
+    def _divergence(self) -> Check | None:
+        """Honest code whose loss blew up is told so (not blamed for a crash): a note with the fix."""
+        bad = next((i for i, loss in enumerate(self.losses) if not math.isfinite(loss)), None)
+        if bad is None:
+            return None
+        return Check("training_diverged", False, f"the loss became {self.losses[bad]} at step {bad + 1} of "
+                     f"{len(self.losses)}: training diverged. Try a learning rate 10x lower, or clip gradients "
+                     "(torch.nn.utils.clip_grad_norm_).", warning=True)
 
     def _aligned_prediction(self, kinds: str) -> np.ndarray:
         if self.predictions is None:
@@ -315,6 +334,38 @@ class TrainedExchange(Exchange):
             return {}
         return {picture.name: image_grid_png([("yours" if n == "pred" else n, r[: picture.columns]) for n, r in rows],
                                              columns=picture.columns)}
+
+
+def _names(value: Any, most: int) -> list[str] | None:
+    """A reported list of names, or None when it is not one the sandbox side could have sent."""
+    if not isinstance(value, list) or len(value) > most:
+        return None
+    if not all(isinstance(n, str) and len(n) <= MAX_NAME_CHARS for n in value):
+        return None
+    return value
+
+
+def _readable_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts the checks read, each of the type they expect; a forged or absurd one is absent."""
+    facts: dict[str, Any] = {"bidirectional_rnn": payload.get("bidirectional_rnn") is True}
+    for key, most in (("module_types", MAX_MODULE_TYPES), ("parameter_names", MAX_PARAMETER_NAMES)):
+        names = _names(payload.get(key), most)
+        if names is not None:
+            facts[key] = names
+    return facts
+
+
+def _readable_predictions(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Predictions as the evaluation reads them: arrays (checked again where used), booleans,
+    short error texts. Anything else (a list for ``pred``, a number, a dict) is dropped, so it
+    reads as missing."""
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        if isinstance(value, (np.ndarray, bool)):
+            out[key] = value
+        elif key.endswith(":error") and isinstance(value, str):
+            out[key] = value[:MAX_ERROR_CHARS]
+    return out
 
 
 class TrainedKind(Kind):

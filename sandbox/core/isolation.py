@@ -10,11 +10,17 @@ and nothing after the uid drop can be undone):
    libraries, a curated export of our own packages, a synthetic ``/etc`` without secrets and
    ``/dev/{null,zero,random,urandom}``; no ``/proc``, no ``/sys``; ``pivot_root`` and the old
    root detached, the new root remounted read-only;
-5. a second fork so the job is PID 1 of its pid namespace (the first child waits and mirrors its
-   exit status); parent-death signal again;
+5. two more forks: the pid namespace's init (PID 1, root, does nothing but hold the namespace)
+   and the job (PID 2); the first child stays outside the namespace, waits for the job and ends
+   the way it ended, signal included (see ``_enter_pid_namespace``); parent-death signal again;
 6. a size- and inode-limited ``noexec`` scratch tmpfs at ``/tmp`` owned by the job uid, a new
-   cgroup namespace, rlimits (no RLIMIT_AS: ``import torch`` alone maps 3 GB), groups, gid and a
-   per-slot uid, no_new_privs, then the seccomp filter.
+   cgroup namespace, rlimits (no RLIMIT_AS: ``import torch`` alone maps 3 GB; RLIMIT_CORE 0),
+   groups, gid and the slot's uid (leased host-wide by the pool), no_new_privs, not dumpable,
+   umask and cwd, then the seccomp allow-list.
+
+No process of a job can dump core: RLIMIT_CORE is 0 from the zygote down, and every process that
+runs as the job's uid is made non-dumpable after its uid change (a pipe ``core_pattern`` ignores
+RLIMIT_CORE, not dumpability).
 
 Steps 2-5 (``enclose``) depend only on the pool slot, so the zygote runs them in a *spare* child
 ahead of time; steps 6+ and the scratch mount (``specialize``) run once the job is known. A job
@@ -34,7 +40,7 @@ import resource
 import signal
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from sandbox.core import kernel
 
@@ -163,29 +169,80 @@ def set_rlimits(job: JobPlan) -> None:
     resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
 
 
-def _become_pid1() -> None:
-    """Fork once more: the child is PID 1 of the new pid namespace; this process mirrors its end."""
+def _enter_pid_namespace(job: JobPlan) -> None:
+    """Fork the new pid namespace's init, then the job; this process, left outside the namespace,
+    waits for the job and ends the way the job ended. Returns in the job.
+
+    Why the job is not PID 1 itself: the kernel drops every signal a namespace's init sends itself
+    (or gets from inside) without a handler of its own, so ``os.kill(os.getpid(), SIGSEGV)``,
+    ``raise(SIGABRT)`` or ``abort()`` (which then falls back to a SIGSEGV) would not end the job
+    with its own signal. The init is root, so the job cannot signal, trace or re-limit it; when it
+    dies the kernel kills everything left in the namespace."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)  # nothing of ours for the init to run, nor for us
+    try:
+        init = kernel.clone_sleeper()  # shares our memory: no second copy of the zygote's
+    except OSError:
+        init = os.fork()
+        if init == 0:
+            _namespace_init()
     pid = os.fork()
     if pid == 0:
         kernel.prctl(kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as every Python program has it
         return
-    for fd in (0, 1, 2, CHANNEL_FD):
+    _mirror(pid, init, job)
+
+
+def _namespace_init() -> NoReturn:
+    """PID 1 of the job's pid namespace where ``kernel.clone_sleeper`` is not available: holds the
+    namespace, nothing more (the job cannot fork, so there are no orphans to reap; our parent
+    kills us once the job is over)."""
+    try:
+        kernel.prctl(kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
+        kernel.close_range(0)
+        kernel.prctl(kernel.PR_SET_DUMPABLE, 0)
+        while True:
+            signal.pause()
+    finally:
+        os._exit(0)
+
+
+def _mirror(pid: int, init: int, job: JobPlan) -> NoReturn:
+    """Wait for the job, then end the same way: same exit code, or the same signal. A signal is
+    re-raised only after dropping to the job's uid, not dumpable and with RLIMIT_CORE 0, so that
+    a crashing job's signal is reported by the wait status the zygote sees, and nothing is dumped
+    (never a core of this process, which is a copy of the zygote, written as root)."""
+    status = 0
+    try:
+        kernel.close_range(0)
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+    finally:
         try:
-            os.close(fd)
+            os.kill(init, signal.SIGKILL)
+            os.waitpid(init, 0)
         except OSError:
             pass
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:
-            continue
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
+    if not os.WIFSIGNALED(status):
+        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+    sig = os.WTERMSIG(status)
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.setgroups([])
+        os.setresgid(job.gid, job.gid, job.gid)
+        os.setresuid(job.uid, job.uid, job.uid)
+        kernel.prctl(kernel.PR_SET_DUMPABLE, 0)
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
         os.kill(os.getpid(), sig)
-        os._exit(128 + sig)
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+    finally:
+        os._exit(128 + sig)  # the signal did not end us (or we could not drop root): say it with the code
 
 
 STASH = "/.under-scratch"  # binds that live below SCRATCH wait here until the scratch is mounted
@@ -233,9 +290,10 @@ class _Marks:
 
 
 def enclose(job: JobPlan, root: RootPlan) -> dict[str, float]:
-    """Steps 2-5: cgroup, namespaces, the new root, PID 1. Job-independent except for the slot,
+    """Steps 2-5: cgroup, namespaces, the new root, the pid namespace. Job-independent except for the slot,
     so a *spare* child can do them ahead of time, before its job arrives."""
     mark = _Marks()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # for the three processes forked below
     for path in job.cgroup_procs:
         with open(path, "w") as fh:
             fh.write(str(os.getpid()))
@@ -247,8 +305,8 @@ def enclose(job: JobPlan, root: RootPlan) -> dict[str, float]:
     mark("unshare")
     build_root(root, job)
     mark("root")
-    _become_pid1()
-    mark("pid1")
+    _enter_pid_namespace(job)
+    mark("pidns")
     return mark.marks
 
 
@@ -262,7 +320,9 @@ def specialize(job: JobPlan, seccomp_filter: Any) -> dict[str, float]:
     os.setresgid(job.gid, job.gid, job.gid)
     os.setresuid(job.uid, job.uid, job.uid)
     kernel.prctl(kernel.PR_SET_NO_NEW_PRIVS, 1)
-    kernel.prctl(kernel.PR_SET_DUMPABLE, 0)
+    kernel.prctl(kernel.PR_SET_DUMPABLE, 0)  # after the uid change, which resets it
+    os.umask(0o077)
+    os.chdir(SCRATCH)  # umask and chdir are not on the allow-list: done before it applies
     seccomp_filter.load()
     mark("specialize")
     return mark.marks

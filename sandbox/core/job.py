@@ -26,6 +26,7 @@ class Limits:
     threads: int = 2  # torch intra-op threads for the job
     max_messages: int = 10_000  # messages one job may send over its channel
     max_message_bytes: int = 64 << 20  # bytes of one message (all its frames)
+    max_channel_bytes: int = 256 << 20  # bytes of all its messages together; keep it a few max_message_bytes
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import functools
 import glob
 import itertools
 import json
@@ -26,15 +28,16 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.core.errors import SandboxError
+from sandbox.core.errors import SandboxError, SandboxUnavailable
 from sandbox.core.isolation import JobPlan, RootPlan
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # sandbox/core/pool.py -> the project
 
 #: Modules every zygote imports before forking (learners' usual imports).
 DEFAULT_PRELOAD = (
@@ -54,8 +57,9 @@ class PoolConfig:
     size: jobs run at once (one zygote serves them all; each running job holds one slot, one
     cgroup and one uid). spare_slots: extra slots, so that a slot's next spare child has time to
     be enclosed and pre-faulted while other slots run jobs (size + spare_slots slots in all, at
-    most size busy). uid_base: job uid = uid_base + slot, distinct per concurrent job.
-    preload / warmup: what the zygote imports and runs before the first fork (modules that are
+    most size busy). uid_base / uid_count: the host-wide range job uids come from; each slot
+    leases one uid of it for the supervisor's lifetime, under a lock every supervisor of the host
+    honours (``UidLeases``), so two supervisors never hand out the same uid. preload / warmup: what the zygote imports and runs before the first fork (modules that are
     not part of the export must be importable from the venv). export: glob patterns, relative
     to the project root, of our own files a job may see (everything else stays hidden). scratch_inodes: inode cap of the job's scratch tmpfs. state_dir: root-only directory for
     the export and the new-root mountpoint. gpu_devices: CUDA device indices this worker may hand
@@ -66,6 +70,7 @@ class PoolConfig:
     size: int = 2
     spare_slots: int = 2
     uid_base: int = 61000
+    uid_count: int = 1000
     preload: tuple[str, ...] = DEFAULT_PRELOAD
     warmup: bool = True
     scratch_inodes: int = 10_000
@@ -75,6 +80,7 @@ class PoolConfig:
     gpu_memory_fraction: float = 0.9
     start_timeout_s: float = 180.0
     extra_exec_binds: tuple[str, ...] = field(default_factory=tuple)
+    seccomp_log: bool = False
 
 
 class ZygoteDied(SandboxError):
@@ -116,16 +122,144 @@ def sweep_state_dir(state_dir: str) -> None:
             continue
 
 
+def _elf_needed(path: str) -> list[str]:
+    """DT_NEEDED names of a 64-bit little-endian ELF file (x86_64, aarch64); [] for anything else."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+                return []
+            phoff, phentsize, phnum = (int.from_bytes(head[a:b], "little") for a, b in ((32, 40), (54, 56), (56, 58)))
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+            loads, dynamic = [], None
+            for i in range(phnum):
+                ph = table[i * phentsize:(i + 1) * phentsize]
+                kind, offset, vaddr, size = (int.from_bytes(ph[a:b], "little") for a, b in ((0, 4), (8, 16), (16, 24), (32, 40)))
+                if kind == 1:  # PT_LOAD
+                    loads.append((vaddr, offset, size))
+                elif kind == 2:  # PT_DYNAMIC
+                    dynamic = (offset, size)
+            if dynamic is None:
+                return []
+            f.seek(dynamic[0])
+            data = f.read(dynamic[1])
+            needed, strtab = [], None
+            for j in range(0, len(data) - 15, 16):
+                tag, value = int.from_bytes(data[j:j + 8], "little"), int.from_bytes(data[j + 8:j + 16], "little")
+                if tag == 0:
+                    break
+                if tag == 1:  # DT_NEEDED
+                    needed.append(value)
+                elif tag == 5:  # DT_STRTAB (an address: map it to a file offset)
+                    strtab = next((o + value - v for v, o, n in loads if v <= value < v + n), None)
+            if strtab is None:
+                return []
+            names = []
+            for offset in needed:
+                f.seek(strtab + offset)
+                names.append(f.read(256).split(b"\0", 1)[0].decode(errors="replace"))
+            return names
+    except OSError:
+        return []
+
+
+def _ld_search_dirs() -> list[str]:
+    """The directories the dynamic linker searches, in order: ld.so.conf (and its includes), then
+    the built-in multiarch and default ones."""
+    found: list[str] = []
+
+    def read(conf: str, depth: int = 0) -> None:
+        try:
+            lines = Path(conf).read_text().splitlines()
+        except OSError:
+            return
+        for line in lines:
+            line = line.split("#", 1)[0].strip()
+            if line.startswith("include") and depth < 4:
+                for inc in sorted(glob.glob(os.path.join(os.path.dirname(conf), line.split(None, 1)[1]))):
+                    read(inc, depth + 1)
+            elif line.startswith("/"):
+                found.append(line)
+
+    read("/etc/ld.so.conf")
+    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+    defaults = [f"/lib/{multiarch}", f"/usr/lib/{multiarch}"] if multiarch else []
+    return list(dict.fromkeys([*found, *defaults, "/lib64", "/usr/lib64", "/lib", "/usr/lib"]))
+
+
+@functools.lru_cache(maxsize=8)
+def shared_library_dirs(trees: tuple[str, ...], files: tuple[str, ...], sonames: tuple[str, ...] = (),
+                        skip: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The system directories holding the shared libraries that the ELF files under ``trees`` (the
+    stdlib's extension modules, the venv's wheels) and ``files`` (the interpreter, libpython) need,
+    transitively, plus those holding ``sonames`` (libraries loaded with dlopen, such as libcuda)
+    and the dynamic loader. Libraries a wheel bundles (found next to it through $ORIGIN) do not
+    count; nor do trees under ``skip`` (hidden from jobs)."""
+    elves: list[str] = [f for f in files if os.path.isfile(f)]
+    for tree in trees:
+        for dirpath, dirnames, names in os.walk(tree):
+            dirnames[:] = [d for d in dirnames if d != "__pycache__" and os.path.join(dirpath, d) not in skip]
+            elves += [os.path.join(dirpath, n) for n in names if n.endswith(".so") or ".so." in n]
+    bundled = {os.path.basename(p) for p in elves}
+    search = _ld_search_dirs()
+    dirs: set[str] = set()
+    seen: set[str] = set()
+    todo = [(path, True) for path in elves] + [(name, False) for name in sonames]
+    while todo:
+        item, is_path = todo.pop()
+        wanted = _elf_needed(item) if is_path else [item]
+        for name in wanted:
+            if (is_path and name in bundled) or name in seen:
+                continue
+            seen.add(name)
+            lib = next((os.path.join(d, name) for d in search if os.path.exists(os.path.join(d, name))), None)
+            if lib is not None:
+                dirs.add(os.path.dirname(os.path.realpath(lib)))
+                todo.append((lib, True))
+    for interp in glob.glob("/lib*/ld-linux*.so*") + glob.glob("/lib/*/ld-linux*.so*"):
+        dirs.add(os.path.dirname(os.path.realpath(interp)))
+    return tuple(sorted(dirs))
+
+
+def python_binds() -> tuple[list[str], list[str]]:
+    """(exec binds, paths to hide) for the interpreter: its stdlib with the extension modules in
+    lib-dynload, libpython, and the venv's site-packages, never the rest of the base prefix (its
+    bin/, include/, share/, or the base interpreter's own site-packages unless the venv uses them)."""
+    paths = sysconfig.get_paths()
+    stdlib = os.path.realpath(paths["stdlib"])
+    site = {os.path.realpath(paths[k]) for k in ("purelib", "platlib")}
+    on_path = {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)}
+    binds = {stdlib, *site}
+    binds.update(p for p in on_path if os.path.basename(p) == "lib-dynload")  # outside the stdlib on some distros
+    binds = {b for b in binds if not any(b != o and b.startswith(o + "/") for o in binds)}  # no nested binds
+    libdir, soname = sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("INSTSONAME")
+    if libdir and soname and os.path.isfile(os.path.join(libdir, soname)):
+        binds.add(os.path.realpath(os.path.join(libdir, soname)))
+    hide = []
+    base_site = os.path.join(stdlib, "site-packages")
+    if os.path.isdir(base_site) and base_site not in on_path and base_site not in site:
+        hide.append(base_site)
+    return sorted(b for b in binds if os.path.exists(b)), hide
+
+
+#: Libraries the CUDA runtime loads with dlopen (so no DT_NEEDED names them).
+GPU_SONAMES = ("libcuda.so.1", "libnvidia-ml.so.1", "libnvidia-ptxjitcompiler.so.1")
+
+
 def root_plan(config: PoolConfig, hide: list[str]) -> RootPlan:
-    """What a job's root holds: interpreter, venv, shared libraries, our export. Nothing else."""
-    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
-    exec_binds = sorted(prefixes)
+    """What a job's root holds: the stdlib, the venv's site-packages, the shared libraries they
+    need, our export. Nothing else."""
+    exec_binds, hidden = python_binds()
+    trees = tuple(b for b in exec_binds if os.path.isdir(b))
+    files = (os.path.realpath(sys.executable), *(b for b in exec_binds if os.path.isfile(b)))
+    sonames = GPU_SONAMES if config.gpu_devices else ()
+    lib_dirs = shared_library_dirs(trees, files, sonames, tuple(hidden))
     symlinks = {}
     for top in ("/lib", "/lib64", "/lib32", "/libx32", "/usr/lib", "/usr/lib64", "/usr/lib32"):
         if os.path.islink(top):
             symlinks[top] = os.readlink(top)
-        elif os.path.isdir(top):
-            exec_binds.append(top)
+    exec_binds = [*exec_binds, *(d for d in lib_dirs if not any(d == b or d.startswith(b + "/") for b in exec_binds))]
     exec_binds.extend(config.extra_exec_binds)
     placeholders = [os.path.relpath(p, PROJECT_ROOT) for p in exec_binds if p.startswith(str(PROJECT_ROOT) + "/")]
     os.makedirs(config.state_dir, mode=0o700, exist_ok=True)
@@ -133,8 +267,80 @@ def root_plan(config: PoolConfig, hide: list[str]) -> RootPlan:
     export = make_export(config.state_dir, config.export, placeholders)
     return RootPlan(
         mountpoint=os.path.join(config.state_dir, "root"), exec_binds=exec_binds,
-        data_binds={str(PROJECT_ROOT): export}, symlinks=symlinks, hide=list(hide),
+        data_binds={str(PROJECT_ROOT): export}, symlinks=symlinks, hide=[*hidden, *hide],
     )
+
+
+def _uids_in_use() -> set[int]:
+    """Every uid (real, effective, saved, filesystem) a live process of this host runs as."""
+    found: set[int] = set()
+    for status in glob.glob("/proc/[0-9]*/status"):
+        try:
+            with open(status) as fh:
+                for line in fh:
+                    if line.startswith("Uid:"):
+                        found.update(int(u) for u in line.split()[1:])
+                        break
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+class UidLeases:
+    """Job uids handed out host-wide, so that jobs of different supervisors on one host (two
+    workers, or a worker and ``tutor grade``) never share one.
+
+    Each uid of ``[base, base + count)`` has a lock file in ``directory`` (root-only, under the
+    pool's state dir); a slot takes the first free uid (starting from ``base + slot``, the old
+    fixed mapping, when nobody else holds it) by an exclusive, non-blocking ``flock`` on its file
+    and keeps the lock, and so the uid, for the supervisor's lifetime. The kernel drops the lock
+    when the supervisor's process dies, however it dies, so a stale lease is recovered by the next
+    taker; a uid that any live process of the host still runs as (a dead supervisor's job that is
+    still being killed, or anything else) is skipped all the same.
+    """
+
+    def __init__(self, directory: str, base: int, count: int) -> None:
+        self.directory, self.base, self.count = directory, base, count
+        self._held: dict[int, tuple[int, int]] = {}  # slot -> (uid, fd of its locked file)
+        self._lock = threading.Lock()
+
+    def uid_for(self, slot: int) -> int:
+        with self._lock:
+            held = self._held.get(slot)
+            if held is not None:
+                return held[0]
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            mine = {uid for uid, _ in self._held.values()}
+            busy = _uids_in_use()
+            for i in range(self.count):
+                uid = self.base + (slot + i) % self.count
+                if uid in mine or uid in busy:
+                    continue
+                fd = os.open(os.path.join(self.directory, str(uid)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    os.close(fd)
+                    continue
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                self._held[slot] = (uid, fd)
+                return uid
+        raise SandboxUnavailable(f"no free job uid in {self.base}-{self.base + self.count - 1}: "
+                                 "every one is leased by another supervisor or in use on this host")
+
+    @property
+    def uids(self) -> set[int]:
+        with self._lock:
+            return {uid for uid, _ in self._held.values()}
+
+    def release(self) -> None:
+        """Give every uid back (only once no process of ours runs as one of them)."""
+        with self._lock:
+            held, self._held = self._held, {}
+        for _, fd in held.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def zygote_env() -> dict[str, str]:
@@ -168,6 +374,7 @@ class WarmPool:
         self.config = config
         self.isolate = isolate
         self.root = root_plan(config, list(hide or [])) if isolate else RootPlan(mountpoint="")
+        self.uids = UidLeases(os.path.join(config.state_dir, "uids"), config.uid_base, config.uid_count)
         self._ready = threading.Event()
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
@@ -223,6 +430,10 @@ class WarmPool:
         if proc is not None:
             with contextlib.suppress(OSError):
                 proc.kill()
+
+    def uid_for(self, slot: int) -> int:
+        """The job uid of ``slot``: leased host-wide when jobs are isolated (``UidLeases``)."""
+        return self.uids.uid_for(slot) if self.isolate else self.config.uid_base + slot
 
     # --- jobs --------------------------------------------------------------------------------
     async def submit(self, plan: JobPlan, fds: list[int]) -> _Pending:
@@ -290,18 +501,30 @@ class WarmPool:
                     pending.loop.call_soon_threadsafe(settle)
 
     def _spawn(self) -> tuple[subprocess.Popen[bytes], socket.socket]:
+        """Start a zygote. Its control socket is its stdin and its configuration the first packet
+        on it: nothing of it is in the zygote's argv, which every job inherits (sys.argv, and
+        /proc/self/cmdline wherever /proc is visible)."""
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {
-            "preload": list(self.config.preload),
-            "warmup": self.config.warmup, "isolate": self.isolate, "root": self.root.to_json(),
+            "preload": list(self.config.preload), "warmup": self.config.warmup, "isolate": self.isolate,
+            "root": self.root.to_json(), "seccomp_log": self.config.seccomp_log,
         }
-        config["ctl_fd"] = child.fileno()
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-m", "sandbox.core.zygote", json.dumps(config)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None, env=zygote_env(),
-            cwd="/", pass_fds=(child.fileno(),), start_new_session=True,
-        )
-        child.close()
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-m", "sandbox.core.zygote"],
+                stdin=child.fileno(), stdout=subprocess.DEVNULL, stderr=None, env=zygote_env(),
+                cwd="/", start_new_session=True,
+            )
+        finally:
+            child.close()
+        try:
+            parent.send(json.dumps(config).encode())
+        except OSError:
+            with contextlib.suppress(OSError):
+                proc.kill()
+            proc.wait()
+            parent.close()
+            raise
         return proc, parent
 
     def _serve(self) -> None:

@@ -14,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import logging
+import math
 import os
 import signal
 import socket
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,8 +36,11 @@ from sandbox.core.pool import PoolConfig, WarmPool, ZygoteDied, zygote_env
 
 EventHandler = Callable[[dict[str, Any]], Awaitable[None] | None]
 Reply = list[tuple[str, dict[str, Any]]]
+ERROR_GRACE_S = 2.0  # after a job reports its error, how long it may take to exit before it is killed
 #: Message types the core handles itself; every other type belongs to the conversation.
 CORE_MESSAGES = ("isolated", "phase", "progress", "error", "done")
+MAX_PROGRESS_STEP = 10**9  # a step count above this is not believed (and not relayed)
+log = logging.getLogger(__name__)
 
 
 class Conversation(Protocol):
@@ -101,6 +106,8 @@ class _Run:
     isolation_ms: dict[str, Any] = field(default_factory=dict)
     marks: dict[str, float] = field(default_factory=dict)
 
+    event_failures: int = 0  # on_event calls that raised (logged once, never the job's fate)
+
     def mark(self, name: str) -> None:
         self.marks[name] = round((time.monotonic() - self.started) * 1000, 1)
 
@@ -148,12 +155,14 @@ class Sandbox:
             self.pool.start()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
         for group in self._cgroups.values():
             group.remove()
         self._cgroups.clear()
+        if pool is not None:  # the job uids go back only once no process of ours can run as them
+            pool.uids.release()
 
     def _slot_queue(self) -> tuple[asyncio.Queue[int], asyncio.Semaphore]:
         key = id(asyncio.get_running_loop())
@@ -248,7 +257,7 @@ class Sandbox:
         if spec.device.startswith("cuda"):
             index = spec.device.partition(":")[2] or "0"
             devices = ["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", f"/dev/nvidia{index}"]
-        uid = self.config.uid_base + slot
+        uid = self.pool.uid_for(slot)  # leased host-wide: never another supervisor's at the same time
         return JobPlan(
             job_id=job_id, isolate=not self.unsafe, slot=slot, uid=uid, gid=uid,
             cgroup_procs=cgroup.procs_files if cgroup is not None else [],
@@ -364,6 +373,14 @@ class Sandbox:
             await writer.drain()
 
         async def converse() -> None:
+            try:
+                await conversation_loop()
+            except (ProtocolError, ConversationFailed, ConnectionError):
+                raise
+            except Exception as exc:  # decoding raises only ProtocolError: anything else here is ours
+                raise ConversationFailed(f"the supervisor failed on the job's channel: {type(exc).__name__}: {exc}") from exc
+
+        async def conversation_loop() -> None:
             job = {
                 "source": run.spec.source, "filename": run.spec.filename, "entry": run.spec.entry,
                 "params": run.spec.params, "threads": run.spec.limits.threads,
@@ -373,22 +390,22 @@ class Sandbox:
             if conversation is not None:
                 for kind, payload in await conversation.opening():
                     await send(kind, payload)
-            frames = protocol.FrameReader(run.spec.limits.max_message_bytes)
+            limits = run.spec.limits
+            # Every byte and message the job sends counts, the core's own "isolated" included.
+            frames = protocol.FrameReader(limits.max_message_bytes, max_messages=limits.max_messages,
+                                          max_channel_bytes=limits.max_channel_bytes)
             while True:
                 data = await reader.read(1 << 20)
                 if not data:
                     return
-                for message in frames.feed(data):
+                frames.push(data)
+                for message in frames.messages():  # each handled before a later frame can raise
                     if message["type"] == "isolated" and not run.isolated:
                         run.isolated = True
                         run.mark("isolated")
-                        timings = message.get("timings")
-                        if isinstance(timings, dict):
-                            run.isolation_ms = {str(k): v for k, v in list(timings.items())[:10]}
+                        run.isolation_ms = _timings_of(message.get("timings"))
                         continue
                     run.messages += 1
-                    if run.messages > run.spec.limits.max_messages:
-                        raise ProtocolError(f"the job sent more than {run.spec.limits.max_messages} messages")
                     await self._on_message(run, message, send, conversation, on_event)
                     if run.finished_protocol:
                         return
@@ -425,6 +442,11 @@ class Sandbox:
                 run.returncode = 0
                 kill()
             else:
+                if run.finished_protocol:  # it reported an error: a short grace to exit, then it is killed
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(asyncio.shield(exited), timeout=ERROR_GRACE_S)
+                    if not exited.done():
+                        kill()
                 status = await exited
                 run.returncode = os.waitstatus_to_exitcode(status)
                 with contextlib.suppress(TimeoutError):
@@ -450,23 +472,19 @@ class Sandbox:
         outcome = run.outcome
         if kind == "phase":
             name = message.get("name")
-            run.phase = outcome.phase = str(name)[:40]
-            run.mark(f"phase:{run.phase}")
-            limit = run.spec.phase_limit(run.phase)
-            if limit is not None:  # each phase has its own deadline, never past the job's total
-                run.deadline = min(run.hard_deadline, time.monotonic() + limit)
+            self._enter_phase(run, name if isinstance(name, str) else f"<{type(name).__name__}>")
         if kind in ("phase", "progress"):
             if on_event is not None:
-                event = {k: v for k, v in message.items() if k in ("type", "name", "step", "loss", "elapsed")}
-                result = on_event(event)
-                if asyncio.iscoroutine(result):
-                    await result
+                elapsed = time.monotonic() - run.started
+                event = ({"type": "phase", "name": run.phase or ""} if kind == "phase"
+                         else progress_event(message, elapsed, run.spec.limits.total_s))
+                await self._relay(run, on_event, event)
         elif kind == "done" and run.spec.entry is None:
             run.finished_protocol = True
             outcome.status = "ok"
         elif kind == "error":
-            outcome.error = str(message.get("error", ""))[:2000]
-            outcome.traceback = str(message.get("traceback", ""))[-8000:]
+            outcome.error = _text(message.get("error", ""))[:2000]
+            outcome.traceback = _text(message.get("traceback", ""))[-8000:]
             run.finished_protocol = True
         elif conversation is not None and kind not in CORE_MESSAGES:
             try:
@@ -482,6 +500,35 @@ class Sandbox:
                 outcome.status = "ok"
         else:
             raise ProtocolError(f"unexpected message {str(kind)[:40]!r}")
+
+    @staticmethod
+    async def _relay(run: _Run, on_event: EventHandler, event: dict[str, Any]) -> None:
+        """Hand one sanitised event to the caller. Progress is advisory: a sink that fails is
+        logged (once per job) and never decides the job's fate."""
+        try:
+            result = on_event(event)
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:
+            run.event_failures += 1
+            if run.event_failures == 1:
+                log.exception("the on_event handler failed on a %s event", event.get("type"))
+
+    @staticmethod
+    def _enter_phase(run: _Run, name: Any) -> None:
+        """Phases only move forward, in the spec's order, each once: a job cannot buy itself time by
+        announcing a phase again. Each has its own deadline, never past the job's total."""
+        order = list(run.spec.phases)
+        if not order:  # a plain script: phases are only labels
+            run.phase = run.outcome.phase = str(name)[:40]
+            return
+        if not isinstance(name, str) or name not in order:
+            raise ProtocolError(f"unknown phase {str(name)[:40]!r}")
+        if run.phase is not None and run.phase in order and order.index(name) <= order.index(run.phase):
+            raise ProtocolError(f"phase {name!r} announced again or out of order")
+        run.phase = run.outcome.phase = name
+        run.mark(f"phase:{name}")
+        run.deadline = min(run.hard_deadline, time.monotonic() + run.spec.phases[name])
 
     def _conclude(self, run: _Run, returncode: int | None, cgroup: SlotCgroup | None) -> None:
         outcome = run.outcome
@@ -514,6 +561,53 @@ class Sandbox:
             status = "error"
             outcome.error = outcome.error or f"the process exited with code {returncode} before finishing"
         outcome.status = status
+
+
+def progress_event(message: Mapping[str, Any], elapsed_s: float, total_s: float) -> dict[str, Any]:
+    """The only progress a front end sees: ``step`` an int in 0..MAX_PROGRESS_STEP or None,
+    ``loss`` a finite float or None, ``elapsed`` a finite float in 0..total_s (the supervisor's own
+    clock, ``elapsed_s``, when the job's value is unusable). Whatever else the job sent is dropped."""
+    step = message.get("step")
+    if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= MAX_PROGRESS_STEP:
+        step = None
+    elapsed = _finite(message.get("elapsed"))
+    if elapsed is None or elapsed < 0:
+        elapsed = elapsed_s
+    return {"type": "progress", "step": step, "loss": _finite(message.get("loss")),
+            "elapsed": min(max(float(elapsed), 0.0), float(total_s))}
+
+
+def _finite(value: Any) -> float | None:
+    """A JSON number as a finite float, or None (booleans, NaN, infinities, ints past a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _text(value: Any) -> str:
+    """A job's error text as a string (it may have sent any JSON value)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)[:8000]
+    except Exception:  # an unprintable value is still a value the job sent: say what it was
+        return f"<{type(value).__name__}>"
+
+
+def _timings_of(value: Any) -> dict[str, Any]:
+    """The isolation timings of the job's greeting: at most 10 names, finite numbers only."""
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, number in list(value.items())[:10]:
+        ms = _finite(number)
+        if ms is not None:
+            out[str(key)[:40]] = ms
+    return out
 
 
 def _looks_like_oom(error: str) -> bool:

@@ -1,16 +1,19 @@
 """The zygote: a clean interpreter with torch imported and warmed up, forking one child per job.
 
-Started by the supervisor with ``python -I -m sandbox.core.zygote CONFIG_JSON`` and an empty
-environment, so it holds no secret of the bot's (no token, no database URL) that a job could find
-in its copy of the zygote's memory. Why a zygote: a cold ``import torch`` plus the lazy first-use
-initialisation of optimizers and autograd costs 3 s per job; a fork of a warmed process costs tens
-of milliseconds. The design note's three zygote rules are applied here: warm up before fork
+Started by the supervisor as ``python -I -B -m sandbox.core.zygote``, with its control socket as
+stdin and an empty environment, so it holds no secret of the bot's (no token, no database URL)
+that a job could find in its copy of the zygote's memory. Its configuration (preloads, the root
+plan) arrives as the first packet on the control socket, never in argv: a job inherits the
+zygote's argv (``sys.argv``, and ``/proc/self/cmdline`` wherever /proc is visible).
+
+Why a zygote: a cold ``import torch`` plus the lazy first-use initialisation of optimizers and
+autograd costs 3 s per job; a fork of a warmed process costs tens of milliseconds. The design note's three zygote rules are applied here: warm up before fork
 (optimizer, loss, backward, a DataLoader with ``num_workers=0``, then ``gc.freeze()``), one
 intra-op and one inter-op thread (libgomp is not fork-safe: never start an OpenMP team before
 fork), and never touch CUDA (each GPU child initialises its own context after isolation).
 
-Control protocol (SOCK_SEQPACKET, one JSON object per packet):
-supervisor -> zygote ``{"type": "job", "plan": {...}}`` with three fds (job channel, stdout and
+Control protocol (SOCK_SEQPACKET, one JSON object per packet): supervisor -> zygote first the
+configuration, then ``{"type": "job", "plan": {...}}`` with three fds (job channel, stdout and
 stderr pipe ends) passed by SCM_RIGHTS; zygote -> supervisor ``ready``, ``started`` (with the
 child's host pid), ``exit`` (with the raw wait status) and ``failed`` (fork refused).
 """
@@ -21,6 +24,7 @@ import gc
 import importlib
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -31,7 +35,7 @@ import traceback
 from typing import Any, NoReturn
 
 from sandbox.core import kernel
-from sandbox.core.isolation import CHANNEL_FD, ISOLATION_FAILED, SCRATCH, JobPlan, RootPlan, enclose, enter, specialize
+from sandbox.core.isolation import CHANNEL_FD, ISOLATION_FAILED, JobPlan, RootPlan, enclose, enter, specialize
 
 SPARE_FD = 4
 
@@ -130,7 +134,8 @@ def _hand_over(plan: JobPlan, marks: dict[str, float], t0: float) -> NoReturn:
     os.environ.clear()
     os.environ.update(plan.env)
     tempfile.tempdir = None
-    os.umask(0o077)
+    if not plan.isolate:  # isolated jobs got theirs, and their cwd, before the seccomp filter
+        os.umask(0o077)
     from sandbox.core import child
 
     marks["total"] = round((time.perf_counter() - t0) * 1000, 2)
@@ -154,14 +159,13 @@ def _run_child(plan: JobPlan, root: RootPlan, fds: list[int], zygote_pid: int, s
         _take_fds(fds)
         if plan.isolate:
             marks = enter(plan, root, seccomp_filter)
-            os.chdir(SCRATCH)
     except BaseException:
         _fail()
     _hand_over(plan, marks, t0)
 
 
 def _run_spare(base: JobPlan, root: RootPlan, sock: int, zygote_pid: int, seccomp_filter: Any) -> NoReturn:
-    """A spare: enclosed ahead of time (cgroup, namespaces, root, PID 1), then it waits for its
+    """A spare: enclosed ahead of time (cgroup, namespaces, root, pid namespace), then it waits for its
     job on ``sock`` and only specializes (scratch, rlimits, uid, seccomp) once the job is there.
     Android's zygote calls the same idea an unspecialized app process pool."""
     try:
@@ -185,22 +189,25 @@ def _run_spare(base: JobPlan, root: RootPlan, sock: int, zygote_pid: int, seccom
         plan = JobPlan.from_json(json.loads(data))
         _take_fds(fds)  # closes the spare socket too
         marks.update(specialize(plan, seccomp_filter))
-        os.chdir(SCRATCH)
     except BaseException:
         _fail()
     _hand_over(plan, marks, t0)
 
 
 class Zygote:
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], ctl: socket.socket) -> None:
         self.config = config
         self.root = RootPlan.from_json(config["root"])
-        self.ctl = socket.socket(fileno=int(config["ctl_fd"]))
+        self.ctl = ctl
         self.jobs: dict[int, str] = {}
-        self.spares: dict[int, tuple[int, socket.socket]] = {}  # slot -> (pid, socket to its PID 1)
+        self.spares: dict[int, tuple[int, socket.socket]] = {}  # slot -> (pid, socket to its job process)
         self.spare_pids: set[int] = set()
-        self.seccomp: Any = None
+        self.seccomp: dict[str, Any] = {}  # profile ("cpu", "gpu") -> compiled filter
         self.pid = os.getpid()
+
+    def seccomp_for(self, plan: JobPlan) -> Any:
+        """The GPU profile only for jobs handed a device; every other job gets the CPU one."""
+        return self.seccomp.get("gpu" if plan.devices else "cpu")
 
     def send(self, message: dict[str, Any]) -> None:
         try:
@@ -234,7 +241,7 @@ class Zygote:
             print(f"zygote: cannot make a spare: {exc}", file=sys.stderr, flush=True)
             return
         if pid == 0:
-            _run_spare(base, self.root, theirs.fileno(), self.pid, self.seccomp)
+            _run_spare(base, self.root, theirs.fileno(), self.pid, self.seccomp["cpu"] if self.seccomp else None)
         theirs.close()
         self.spares[base.slot] = (pid, ours)
         self.spare_pids.add(pid)
@@ -273,7 +280,7 @@ class Zygote:
             self.send({"type": "failed", "id": job_id, "error": f"{type(exc).__name__}: {exc}"})
             return
         if pid == 0:
-            _run_child(plan, self.root, fds, self.pid, self.seccomp)
+            _run_child(plan, self.root, fds, self.pid, self.seccomp_for(plan))
         for fd in fds:
             os.close(fd)
         self.jobs[pid] = plan.job_id
@@ -333,11 +340,27 @@ class Zygote:
             self.reap()
 
 
+def _control_socket() -> socket.socket:
+    """The control socket is our stdin: take it off fd 0, which becomes /dev/null."""
+    ctl = socket.socket(fileno=os.dup(0))
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return ctl
+
+
 def main() -> NoReturn:
     kernel.prctl(kernel.PR_SET_PDEATHSIG, signal.SIGKILL)
-    kernel.prctl(kernel.PR_SET_CHILD_SUBREAPER, 1)  # a job's PID 1 orphaned by a cgroup kill comes back here
-    config = json.loads(sys.argv[1])
-    zygote = Zygote(config)
+    kernel.prctl(kernel.PR_SET_CHILD_SUBREAPER, 1)  # a job orphaned by a cgroup kill comes back here
+    # No core dumps, of the zygote or of anything it forks: its memory is every job's memory.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    kernel.prctl(kernel.PR_SET_DUMPABLE, 0)
+    ctl = _control_socket()
+    data = ctl.recv(1 << 20)
+    if not data:
+        os._exit(1)
+    config = json.loads(data)
+    zygote = Zygote(config, ctl)
     if os.getppid() == 1:
         os._exit(1)
     started = time.monotonic()
@@ -345,7 +368,8 @@ def main() -> NoReturn:
     if config.get("isolate", True):
         from sandbox.core.seccomp import build_filter
 
-        zygote.seccomp = build_filter()
+        log = bool(config.get("seccomp_log", False))
+        zygote.seccomp = {profile: build_filter(profile, log=log) for profile in ("cpu", "gpu")}
         os.makedirs(zygote.root.mountpoint, mode=0o700, exist_ok=True)
     gc.collect()
     gc.freeze()

@@ -99,3 +99,17 @@ def test_piped_console_session_goes_through_the_whole_loop(tmp_path: Path) -> No
     assert "1/1" in last_progress.splitlines()[1] or "1/" in last_progress
     assert "1. alice" in out
     assert "https://pytorch.org/tutorials/beginner/deep_learning_60min_blitz.html" in out
+
+
+@pytest.mark.sandbox
+def test_sandbox_run_no_lint_leaves_only_the_kernel_layers(tmp_path: Path) -> None:
+    """The lint turns this file away; with --no-lint it runs and the kernel layers contain it."""
+    attack = tmp_path / "attack.py"
+    attack.write_text("import os\nprint('uid', os.getuid())\ntry:\n    open('/etc/shadow').read()\n    print('ESCAPED')\n"
+                      "except OSError as exc:\n    print('contained', type(exc).__name__)\n")
+    linted = tutor("sandbox", "run", str(attack), "--json", tmp_path=tmp_path)
+    assert json.loads(linted.stdout)["status"] == "rejected"
+    raw = tutor("sandbox", "run", str(attack), "--json", "--no-lint", tmp_path=tmp_path)
+    result = json.loads(raw.stdout)
+    assert result["status"] == "ok", result
+    assert "contained" in result["stdout"] and "ESCAPED" not in result["stdout"] and "uid 0" not in result["stdout"]

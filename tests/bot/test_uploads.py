@@ -47,3 +47,29 @@ def test_notebook_code_cells_are_joined_and_magics_commented() -> None:
     assert "import torch" in source and "x = torch.ones(2)" in source
     assert "Title" not in source
     compile(source, "nb.py", "exec")
+
+
+@pytest.mark.parametrize("data", [
+    json.dumps({"cells": [{"cell_type": "code", "source": [1, 2, {"a": 1}]}]}).encode(),
+    ('{"cells":' + "[" * 100_000 + "]" * 100_000 + "}").encode(),
+    ('{"cells":[{"cell_type":"code","source":' + "[" * 5000 + "]" * 5000 + "}]}").encode(),
+    json.dumps([1, 2, 3]).encode(),
+    json.dumps({"cells": {"not": "a list"}}).encode(),
+], ids=["non-string-source", "deep-cells", "deep-source", "not-an-object", "cells-not-a-list"])
+def test_hostile_notebooks_are_refused_with_a_message(data: bytes) -> None:
+    with pytest.raises(BadSubmission, match=r"notebook|not text"):
+        source_from_upload("n.ipynb", data, max_source_bytes=50_000, max_upload_bytes=2_000_000)
+
+
+def test_source_that_makes_the_parser_recurse_is_refused_not_crashed() -> None:
+    from challenges.catalogue import load_catalogue
+    from challenges.kinds.base import Submission
+    from sandbox.driver import precheck
+    from sandbox.lint import check_source
+
+    source = "x = " + "+".join(["1"] * 12_000) + "\n"
+    assert check_source(source) and "nests too deeply" in check_source(source)[0].message
+    challenge = load_catalogue().get("shapes-classifier")
+    assert challenge is not None
+    report = precheck(challenge, Submission({"s.py": source}))
+    assert report is not None and report.status == "rejected" and "deep" in report.checks[0].message

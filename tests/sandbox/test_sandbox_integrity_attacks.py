@@ -141,3 +141,34 @@ async def test_the_seed_search_wins_against_a_fixed_seed(sandbox: Sandbox, monke
     assert challenge is not None
     report = await grade(challenge, Submission({"submission.py": SEED_SEARCH}), sandbox, seed=51977)
     assert report.metrics.get("accuracy") == 1.0, report.checks
+
+
+DIVERGES = '''
+import time
+import torch
+from torch import nn
+
+def build_model():
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 28 * 28, 4))
+
+def train(model, loader, time_budget_s):
+    optimizer = torch.optim.SGD(model.parameters(), lr=float("inf"))  # a typo of an lr: 1e12, inf
+    loss_fn = nn.CrossEntropyLoss()
+    for images, labels in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(images), labels)
+        loss.backward()
+        optimizer.step()
+'''
+
+
+async def test_a_diverging_loss_is_a_teaching_verdict_not_an_error(sandbox: Sandbox) -> None:
+    challenge = load_catalogue().get("shapes-classifier")
+    assert challenge is not None
+    events: list[dict[str, object]] = []
+    report = await grade(challenge, Submission({"submission.py": DIVERGES}), sandbox, on_event=events.append)
+    assert report.status == "failed", (report.status, [c.message for c in report.checks])
+    note = next((c for c in report.checks if c.name == "training_diverged"), None)
+    assert note is not None, (report.checks, report.losses[:5])
+    assert note.warning and "learning rate" in note.message
+    assert any(e.get("type") == "progress" for e in events)  # progress kept flowing with a NaN loss

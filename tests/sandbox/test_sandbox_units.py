@@ -96,3 +96,18 @@ async def test_gpu_jobs_are_serialised_per_device() -> None:
         await assert_clean(box)
     finally:
         box.close()
+
+
+def test_export_holds_the_core_and_the_kinds_sandbox_sides_only(tmp_path: Path) -> None:
+    """What a job's root sees of the project: the core and the sandbox-side halves, never the
+    trusted side (kinds' exchanges, hooks, references, cases, seeds)."""
+    from sandbox.core.pool import make_export
+    from sandbox.driver import grading_pool
+
+    export = Path(make_export(str(tmp_path), grading_pool(PoolConfig()).export, []))
+    names = {str(p.relative_to(export)) for p in export.rglob("*") if p.is_file()}
+    assert {"sandbox/core/child.py", "sandbox/core/protocol.py", "challenges/kinds/trained_inside.py",
+            "challenges/kinds/functions_inside.py", "challenges/kinds/inside_kit.py"} <= names
+    assert not {n for n in names if n.endswith(("hooks.py", "reference.py", "starter.py", "challenge.toml",
+                                                 "trained.py", "driver.py", "versions.toml"))}
+    assert not {n for n in names if "/cases/" in n or n.startswith(("bot/", "storage/", "data/"))}

@@ -177,8 +177,10 @@ async def test_results_store_checks_and_json_safely(session: AsyncSession, seed:
     assert stored is not None
     assert stored.metrics == {"loss": None, "acc": 0.5, "curve": [1.0, None]}
     assert stored.checks == [
-        {"name": "load", "passed": True, "message": "ok", "value": None, "threshold": None},
-        {"name": "loss finite", "passed": False, "message": "diverged", "value": None, "threshold": 1.0},
+        {"name": "load", "passed": True, "message": "ok", "value": None, "threshold": None, "evidence": "trusted",
+         "warning": False},
+        {"name": "loss finite", "passed": False, "message": "diverged", "value": None, "threshold": 1.0,
+         "evidence": "trusted", "warning": False},
     ]
     assert stored.score == 0.0 and stored.id == result.id and len(stored.stdout) == 1000
 

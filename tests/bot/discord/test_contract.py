@@ -61,7 +61,8 @@ async def test_tree_shape(payloads: list[dict[str, Any]]) -> None:
     assert all(f["type"] == 11 and f["required"] is False for f in files)  # optional attachments
     assert int(by_name["admin"]["default_member_permissions"]) == 1 << 5  # Manage Server (int in discord.py and the spec)
     assert by_name["admin"]["contexts"] == [0]  # guild only
-    assert {o["name"] for o in by_name["admin"]["options"]} == {"mentor-role", "review-channel", "completion-role", "settings"}
+    assert {o["name"] for o in by_name["admin"]["options"]} == {"mentor-role", "review-channel", "completion-role", "settings",
+                                                               "invalidate", "restore"}
     board = by_name["leaderboard"]["options"]
     assert [c["value"] for c in board[0]["choices"]] == ["all-time", "weekly"]
 

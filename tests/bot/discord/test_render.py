@@ -224,3 +224,12 @@ async def test_views_and_modals_fit() -> None:
             assert text_input["max_length"] <= L.TEXT_INPUT
             assert len(text_input.get("value", "")) <= L.TEXT_INPUT
             assert len(text_input.get("placeholder", "")) <= L.PLACEHOLDER
+
+
+def test_neutralise_removes_invisible_characters_before_defusing_mentions() -> None:
+    from bot.discord.render import neutralise
+
+    text = neutralise("@\u00adeveryone @here <@123> \u202eevil \u3164 \U000e0041 \x1b[31mred")
+    assert "\u00ad" not in text and "\u202e" not in text and "\u3164" not in text and "\x1b" not in text
+    assert "@everyone" not in text and "@here" not in text and "<@123>" not in text
+    assert not any(0xE0000 <= ord(ch) <= 0xE007F for ch in text)
