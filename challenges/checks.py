@@ -76,6 +76,10 @@ def count_parameters(ev: RunEvidence) -> int:
 def _max_params(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
     limit = int(params["at_most"])
     if not ev.weights:
+        observed = ev.facts.get("n_params")
+        if isinstance(observed, int) and not isinstance(observed, bool) and observed > limit:
+            return Check(name, False, f"the model has {observed:,} parameters, far over {limit:,}: too large to return "
+                         "its weights", float(min(observed, 10**15)), limit, OBSERVED)
         return Check(name, False, "no weights came back from the sandbox", None, limit)
     return at_most(name, count_parameters(ev), limit, "parameters")
 

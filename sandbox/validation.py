@@ -3,7 +3,7 @@
 For each challenge the reference passes, the starter fails, and every case (its own in
 ``cases/`` and the kind's common ones) gets exactly its expected status (and, where a case names
 them, exactly those failed checks). All jobs go to the pool at once, so validation runs in
-parallel over its slots.
+parallel over its slots, after the references, which are graded alone.
 """
 
 from __future__ import annotations
@@ -70,26 +70,36 @@ async def _timed(challenge: Challenge, files: dict[str, str], sandbox: Sandbox, 
     return report, time.monotonic() - started
 
 
-async def validate_challenge(challenge: Challenge, sandbox: Sandbox, limits: Limits) -> ChallengeResult:
+async def validate_challenge(challenge: Challenge, sandbox: Sandbox, limits: Limits,
+                             reference: Report | None = None) -> ChallengeResult:
+    """``reference``: the reference's report when it was graded already (alone, see ``validate``)."""
     result = ChallengeResult(challenge.id, challenge.spec.kind)
     if challenge.spec.kind == "quiz":
         return result
     own = [(case, challenge.case_files(case)) for case in challenge.cases()]
     common = [(c.case, c.files) for c in challenge.kind.common_cases(challenge)]
-    jobs = [_timed(challenge, challenge.reference_files, sandbox, limits),
-            _timed(challenge, challenge.starter_files, sandbox, limits)]
+    jobs = [_timed(challenge, challenge.starter_files, sandbox, limits)]
     jobs += [_timed(challenge, files, sandbox, limits) for _, files in own + common]
+    if reference is None:
+        reference, _ = await _timed(challenge, challenge.reference_files, sandbox, limits)
     reports = await asyncio.gather(*jobs)
-    (result.reference, _), (result.starter, _) = reports[0], reports[1]
-    result.reference_wall_s = result.reference.runtime_s  # in the sandbox, not waiting in the queue
-    for (case, _), (report, wall) in zip(own + common, reports[2:], strict=True):
+    result.reference, (result.starter, _) = reference, reports[0]
+    result.reference_wall_s = reference.runtime_s  # in the sandbox, not waiting in the queue
+    for (case, _), (report, wall) in zip(own + common, reports[1:], strict=True):
         failed = [c.name for c in report.checks if not c.passed and not c.warning]
         result.cases.append(CaseResult(case.name, case.expected, report.status, list(case.fails), failed, wall))
     return result
 
 
 async def validate(challenges: list[Challenge], sandbox: Sandbox, limits: Limits) -> list[ChallengeResult]:
+    """References are graded first, one at a time, so each trains alone, as it was calibrated
+    (a neighbour on the same cores would halve its steps); everything else then runs at once."""
     try:
-        return list(await asyncio.gather(*(validate_challenge(c, sandbox, limits) for c in challenges)))
+        references: dict[str, Report] = {}
+        for challenge in challenges:
+            if challenge.spec.kind != "quiz":
+                references[challenge.id], _ = await _timed(challenge, challenge.reference_files, sandbox, limits)
+        return list(await asyncio.gather(*(validate_challenge(c, sandbox, limits, references.get(c.id))
+                                           for c in challenges)))
     finally:
         await sandbox.idle()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from challenges.errors import PredictionError
-from challenges.verdict import TIER_MULTIPLIER, Evaluation, Report
+from challenges.verdict import TIER_MULTIPLIER, Check, Evaluation, Report
 
 if TYPE_CHECKING:
     from challenges.catalogue import Challenge, ChallengeSpec
@@ -35,6 +35,15 @@ def require_array(values: dict[str, Any], key: str, shape: tuple[int | None, ...
     if value.dtype.kind == "f" and not np.isfinite(value).all():
         raise PredictionError(f"`{key}` contains NaN or infinity")
     return value
+
+
+def tally(checks: list[Check], counted: str) -> Evaluation:
+    """An evaluation whose score is the share of gating checks that hold (functions and files kinds:
+    every case or rule counts the same); ``counted`` names them in the metrics."""
+    gating = [c for c in checks if not c.warning]
+    passed = sum(c.passed for c in gating)
+    return Evaluation(checks=checks, metrics={f"{counted}_passed": float(passed), counted: float(len(gating))},
+                      score=passed / len(gating) if gating else 0.0)
 
 
 def tier_for(spec: ChallengeSpec, evaluation: Evaluation) -> str | None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from challenges.kinds.base import Exchange, RunRecord, SandboxPlan, Submission
+from challenges.kinds.common import tally
 from challenges.kinds.registry import CommonCase, Kind
-from challenges.verdict import Check, Evaluation
+from challenges.verdict import Evaluation
 
 if TYPE_CHECKING:
     from challenges.catalogue import Challenge, ChallengeSpec
@@ -30,11 +31,7 @@ class FilesExchange(Exchange):
     def evaluate(self, run: RunRecord) -> Evaluation:
         hooks = self.challenge.hooks
         assert hooks is not None
-        checks: list[Check] = list(hooks.rules(dict(self.submission.files)))
-        gating = [c for c in checks if not c.warning]
-        passed = sum(c.passed for c in gating)
-        return Evaluation(checks=checks, metrics={"rules_passed": float(passed), "rules": float(len(gating))},
-                          score=passed / len(gating) if gating else 0.0)
+        return tally(list(hooks.rules(dict(self.submission.files))), "rules")
 
 
 class FilesKind(Kind):

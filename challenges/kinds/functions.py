@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from challenges.errors import ExchangeError
 from challenges.kinds.base import Call, CallResult, Exchange, Message, RunRecord, SandboxPlan, Submission
-from challenges.kinds.common import FAKE_VERDICT
+from challenges.kinds.common import FAKE_VERDICT, tally
 from challenges.kinds.registry import CommonCase, Kind, draw_seed
-from challenges.verdict import Check, Evaluation
+from challenges.verdict import Evaluation
 
 if TYPE_CHECKING:
     from challenges.catalogue import Challenge, ChallengeSpec
@@ -156,11 +156,7 @@ class FunctionsExchange(Exchange):
     def evaluate(self, run: RunRecord) -> Evaluation:
         hooks = self.challenge.hooks
         assert hooks is not None
-        checks: list[Check] = list(hooks.judge(self.calls, self.results))
-        gating = [c for c in checks if not c.warning]
-        passed = sum(c.passed for c in gating)
-        return Evaluation(checks=checks, metrics={"cases_passed": float(passed), "cases": float(len(gating))},
-                          score=passed / len(gating) if gating else 0.0)
+        return tally(list(hooks.judge(self.calls, self.results)), "cases")
 
 
 class FunctionsKind(Kind):

@@ -352,6 +352,9 @@ def _readable_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
         names = _names(payload.get(key), most)
         if names is not None:
             facts[key] = names
+    observed = payload.get("n_params")
+    if isinstance(observed, int) and not isinstance(observed, bool) and 0 <= observed < 10**15:
+        facts["n_params"] = observed
     return facts
 
 

@@ -24,6 +24,7 @@ from challenges.kinds.base import Channel
 WEIGHT_PREFIX = "w:"
 PROBE_PREFIX = "probe:"
 MAX_MODULE_TYPES = 50
+MAX_WEIGHT_BYTES = 32 << 20  # weights larger than this stay in the sandbox (the channel caps a message at 64 MiB)
 
 
 def _tensor(array: Any) -> torch.Tensor:
@@ -74,8 +75,13 @@ def train_phase(learner: ModuleType, data: dict[str, Any], contract: dict[str, A
 def facts_of(model: nn.Module) -> dict[str, Any]:
     out: dict[str, Any] = {"module_types": kit.module_types(model)[:MAX_MODULE_TYPES]}
     out["bidirectional_rnn"] = any(isinstance(m, nn.RNNBase) and m.bidirectional for m in model.modules())
-    for name, tensor in model.state_dict().items():
-        if isinstance(tensor, torch.Tensor):
+    state = {k: v for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)}
+    size = sum(t.numel() * t.element_size() for t in state.values())
+    out["n_params"] = kit.n_params(model)
+    if size > MAX_WEIGHT_BYTES:  # far past any challenge's parameter bound: say so instead of sending it
+        out["weights_omitted_bytes"] = int(size)
+    else:
+        for name, tensor in state.items():
             out[WEIGHT_PREFIX + name] = tensor.detach().cpu().numpy()
     out["parameter_names"] = [name for name, _ in model.named_parameters()][:5000]
     return out
