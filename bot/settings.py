@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     job_output_bytes: int = Field(1 << 20, ge=1024, description="stdout+stderr kept per job")
     job_scratch_mb: int = Field(64, ge=1, description="writable scratch tmpfs per job")
     sandbox_spare_slots: int = Field(2, ge=0, le=32, description="extra pool slots whose spare children are enclosed ahead of time")
-    sandbox_uid_base: int = Field(61000, ge=1000, description="job uid = base + slot (distinct per concurrent job)")
+    sandbox_uid_base: int = Field(61000, ge=1000, description="first uid of the host-wide range jobs lease their uids from (never shared by two supervisors on a host)")
     sandbox_preload: list[str] = Field(default_factory=list, description="extra modules the zygote imports before forking")
     sandbox_gpu_devices: list[str] = Field(default_factory=list, description="CUDA device indices jobs may use, one job per device")
     sandbox_gpu_memory_fraction: float = Field(0.9, gt=0, le=1, description="per-job CUDA memory cap")

@@ -53,7 +53,7 @@ class Conversation(Protocol):
     async def opening(self) -> Reply: ...
 
     async def receive(self, kind: str, payload: dict[str, Any]) -> Reply: ...
-UID_BASE = 61000  # default job uids are UID_BASE + slot: distinct per concurrent job
+UID_BASE = 61000  # first uid of the host-wide range job uids are leased from (see pool.UidLeases)
 _instances = iter(range(1, 1 << 30))
 
 
