@@ -32,7 +32,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> None:
         async with tutor_service(settings) as service:
-            await run_console(service, args.user, args.guild)
+            await run_console(service, args.user, args.guild, Path(settings.verdict_pictures_dir))
 
     asyncio.run(main())
     return EXIT_OK

@@ -14,8 +14,9 @@ from typing import TextIO
 
 from bot import text
 from bot.errors import TutorError
-from bot.service import TutorService, Where, Who
+from bot.service import TutorService, Verdict, Where, Who
 from bot.uploads import read_uploads
+from challenges.pictures import verdict_pictures
 
 HELP = """Commands:
   /challenge list [competency]      the challenges, optionally of one competency (1-9)
@@ -35,8 +36,10 @@ HELP = """Commands:
 
 
 class Console:
-    def __init__(self, service: TutorService, who: Who, where: Where | None, out: TextIO, inp: TextIO) -> None:
+    def __init__(self, service: TutorService, who: Who, where: Where | None, out: TextIO, inp: TextIO,
+                 pictures_dir: Path | None = None) -> None:
         self.service = service
+        self.pictures_dir = pictures_dir
         self.who = who
         self.where = where
         self.out = out
@@ -118,6 +121,27 @@ class Console:
 
         verdict = await self.service.submit_files(self.who, self.where, challenge_id, uploads, on_event)
         self.say(text.verdict(verdict))
+        self.write_pictures(verdict)
+
+    def write_pictures(self, verdict: Verdict) -> None:
+        """The verdict's pictures as PNG files next to each other, their paths printed."""
+        if self.pictures_dir is None:
+            return
+        report = verdict.report
+        files = verdict_pictures(report.challenge, report.losses, report.pictures)
+        if not files:
+            return
+        try:
+            self.pictures_dir.mkdir(parents=True, exist_ok=True)
+            paths = []
+            for filename, data in files.items():
+                path = self.pictures_dir / f"{verdict.submission_id}_{filename}"
+                path.write_bytes(data)
+                paths.append(str(path))
+        except OSError as exc:
+            self.say(f"  (could not write the pictures: {exc.strerror or exc})")
+            return
+        self.say("  pictures: " + ", ".join(paths))
 
     async def hint(self, args: list[str]) -> None:
         if not args:
@@ -198,7 +222,7 @@ def _competency(value: str) -> int:
     return int(value)
 
 
-async def run_console(service: TutorService, user: str, guild: str | None) -> None:
+async def run_console(service: TutorService, user: str, guild: str | None, pictures_dir: Path | None = None) -> None:
     who = Who(f"console:{user}", user)
     where = Where(f"console:{guild}", guild) if guild else None
-    await Console(service, who, where, sys.stdout, sys.stdin).run()
+    await Console(service, who, where, sys.stdout, sys.stdin, pictures_dir).run()

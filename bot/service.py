@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.uploads import files_from_uploads, pack_files
 from challenges.catalogue import COMPETENCIES, Catalogue, Challenge, Resource
 from challenges.kinds.base import Submission
-from challenges.verdict import Check, Report
+from challenges.verdict import Check, Diagnosis, Report
 from sandbox.dispatch import LocalDispatcher
 from storage import repository as repo
 
@@ -267,7 +267,7 @@ class TutorService:
                 session, submission_id, status=report.status, passed=report.passed, score=report.score,
                 tier=report.tier, points=report.points, metrics=report.metrics,
                 checks=[c.to_dict() for c in report.checks], runtime_s=report.runtime_s,
-                stdout=report.stdout[-20000:], stderr=report.stderr[-20000:],
+                stdout=report.stdout[-20000:], stderr=report.stderr[-20000:], feedback=report.feedback_json(),
             )
             await repo.finish_submission(session, submission_id, report.status)
             await session.commit()
@@ -535,6 +535,7 @@ class ReviewItem:
     status: str | None
     checks: list[dict[str, Any]]
     metrics: dict[str, Any]
+    diagnoses: list[Diagnosis] = field(default_factory=list)  # what the verdict diagnosed, most important first
 
 
 @dataclass(frozen=True)
@@ -557,4 +558,6 @@ def _review_item(item: Any) -> ReviewItem:
         filename=item.submission.filename, code=item.submission.code,
         status=result.status if result is not None else item.submission.status,
         checks=list(result.checks) if result is not None else [], metrics=dict(result.metrics) if result is not None else {},
+        diagnoses=[Diagnosis.from_dict(d) for d in (result.feedback or {}).get("diagnoses", []) if isinstance(d, dict)]
+        if result is not None else [],
     )

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     interaction_token_margin_s: float = Field(
         60.0, ge=0, le=600, description="switch grading updates to channel messages this long before the 15-min token expires"
     )
+    verdict_pictures_dir: str = Field("data/verdicts", description="where the console writes each verdict's pictures (loss curve, task picture)")
     command_cooldown_s: float = Field(2.0, ge=0, description="per-user pause between Discord commands that query the database")
 
     def pool_config(self) -> PoolConfig:

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.service import HintView, LeaderboardView, ProgressView, Verdict
 from challenges.catalogue import COMPETENCIES, Challenge, Resource
-from challenges.verdict import Report
+from challenges.verdict import Diagnosis, LayerRow, Report, by_urgency
 
 STATUS_MARK = {
     "passed": "PASSED", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT", "memory": "OUT OF MEMORY",
@@ -90,12 +90,45 @@ def report(r: Report) -> str:
         lines.append("  metrics: " + ", ".join(f"{k}={_value(v)}" for k, v in r.metrics.items()))
     if r.losses:
         lines.append(f"  loss: first {r.losses[0]:.4g}, last {r.losses[-1]:.4g} over {len(r.losses)} steps")
+    lines += diagnoses(r.diagnoses)
+    lines += trace_table(r.trace, r.trace_note)
     lines.append(f"  runtime: {r.runtime_s:.1f} s")
     tail = r.stderr.strip()
     if tail and r.status in ("error", "timeout", "memory"):
         lines.append("  output (last lines):")
         lines += ["    " + line for line in tail.splitlines()[-8:]]
     return "\n".join(lines)
+
+
+DIAGNOSIS_MARK = {"essential": "!!", "actionable": "->", "informative": "i ", "celebratory": "**"}
+
+
+def diagnoses(items: list[Diagnosis]) -> list[str]:
+    """What the run shows, most important first: the evidence, then the next step."""
+    if not items:
+        return []
+    lines = ["  what the run shows:"]
+    for d in by_urgency(items):
+        where = f" (line {d.line})" if d.line else ""
+        lines.append(f"    {DIAGNOSIS_MARK.get(d.kind, '  ')} [{d.kind}] {d.evidence}{where}")
+        lines.append(f"       next: {d.next_step}")
+    return lines
+
+
+def trace_table(rows: list[LayerRow], note: str) -> list[str]:
+    """The shape trace as a table: each layer the probe batch reached, the failing one last."""
+    if not rows:
+        return []
+    header = ("#", "layer", "type", "input", "output", "params")
+    body = [(str(i), r.layer, r.type, r.input, r.output if r.output is not None else "FAILED", f"{r.params:,}")
+            for i, r in enumerate(rows, 1)]
+    widths = [max(len(row[k]) for row in [header, *body]) for k in range(len(header))]
+    lines = ["  layer by layer (a probe batch of 2):"]
+    for row in [header, *body]:
+        lines.append("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if note:
+        lines.append(f"    {note}")
+    return lines
 
 
 def verdict(v: Verdict) -> str:

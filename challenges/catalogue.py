@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from challenges.errors import CatalogueError
+from challenges.feedback.declared import DeclaredDiagnosis
 from challenges.verdict import Status
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ class Case(BaseModel):
     expected: Status
     why: str = ""
     fails: list[str] = Field(default_factory=list)
+    diagnoses: list[str] = Field(default_factory=list)  # diagnoses that must name the cause (essential or actionable)
 
 
 class ChallengeSpec(BaseModel):
@@ -135,6 +137,7 @@ class ChallengeSpec(BaseModel):
     files: list[FileSpec] = Field(default_factory=lambda: [FileSpec(name=PYTHON_FILE)])
     questions: list[Question] = Field(default_factory=list)
     pass_mark: int | None = None  # quizzes: correct answers needed
+    diagnoses: list[DeclaredDiagnosis] = Field(default_factory=list)  # the challenge's classic mistakes
 
     @property
     def sections(self) -> dict[str, Any]:

@@ -44,6 +44,7 @@ class CheckDef:
     run: CheckFn
     probes: ProbeMaker | None = None
     describe: Callable[[Mapping[str, Any]], str] = lambda p: ""
+    advice: str = ""  # the next step when the check fails
 
 
 def _names(types: list[str]) -> str:
@@ -165,14 +166,27 @@ def _bidirectional_rnn(name: str, params: Mapping[str, Any], ev: RunEvidence) ->
 
 
 CHECKS: dict[str, CheckDef] = {
-    "module_types": CheckDef(OBSERVED, _module_types,
-                             describe=lambda p: f"the model contains {_names(list(p.get('any_of', [])))}"),
-    "max_params": CheckDef(TRUSTED, _max_params, describe=lambda p: f"at most {int(p['at_most']):,} parameters"),
-    "probe_shape": CheckDef(TRUSTED, _probe_shape, _shape_probe,
-                            describe=lambda p: f"output shape {p['expect']} on a probe batch of {p.get('batch', 3)}"
-                            + (f" at {p['size'][0]}x{p['size'][1]}" if "size" in p else "")),
-    "eval_deterministic": CheckDef(TRUSTED, _eval_deterministic, _twin_probe,
-                                   describe=lambda p: "two forward passes in eval mode agree"),
-    "bidirectional_rnn": CheckDef(OBSERVED, _bidirectional_rnn,
-                                  describe=lambda p: "a bidirectional RNN that the prediction runs"),
+    "module_types": CheckDef(
+        OBSERVED, _module_types, describe=lambda p: f"the model contains {_names(list(p.get('any_of', [])))}",
+        advice="Build the model from the layer type this challenge teaches (the check names it); an MLP on "
+               "flattened inputs may score, but it is not the skill being graded."),
+    "max_params": CheckDef(
+        TRUSTED, _max_params, describe=lambda p: f"at most {int(p['at_most']):,} parameters",
+        advice="Make the model smaller: fewer channels or units per layer, and downsample (MaxPool2d, stride 2 or "
+               "AdaptiveAvgPool2d) before any nn.Linear; a Linear on a large flattened map holds most parameters."),
+    "probe_shape": CheckDef(
+        TRUSTED, _probe_shape, _shape_probe,
+        describe=lambda p: f"output shape {p['expect']} on a probe batch of {p.get('batch', 3)}"
+        + (f" at {p['size'][0]}x{p['size'][1]}" if "size" in p else ""),
+        advice="Return one output per input in the shape the contract gives, for any batch size (and any image "
+               "size where the check feeds another): use x.shape[0] and x.flatten(1) rather than fixed numbers, "
+               "and keep a fully convolutional network free of nn.Linear and fixed sizes."),
+    "eval_deterministic": CheckDef(
+        TRUSTED, _eval_deterministic, _twin_probe, describe=lambda p: "two forward passes in eval mode agree",
+        advice="In eval mode the model must give the same answer twice: use nn.Dropout modules (off after "
+               "model.eval()) instead of F.dropout(..., training=True) or torch.rand in forward()."),
+    "bidirectional_rnn": CheckDef(
+        OBSERVED, _bidirectional_rnn, describe=lambda p: "a bidirectional RNN that the prediction runs",
+        advice="Use nn.LSTM(..., bidirectional=True, batch_first=True) and run it in the prediction: its output "
+               "has 2 x hidden_size features per token, the forward and the backward direction."),
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,6 +20,8 @@ from typing import Any, TypeVar
 
 from challenges.catalogue import Challenge
 from challenges.errors import ChallengeError
+from challenges.feedback import diagnose
+from challenges.feedback.shape_trace import trace_note
 from challenges.kinds.base import Exchange, Message, RunRecord, SandboxPlan, Submission
 from challenges.kinds.common import report_of
 from challenges.kinds.registry import inside_modules
@@ -31,6 +34,7 @@ from sandbox.core.supervisor import EventHandler, Reply, Sandbox
 from sandbox.lint import check_source
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Our files a grading job may see besides the core: the sandbox-side halves of kinds and of
 #: challenges (never graders, hooks, references, seeds or cases).
@@ -169,7 +173,7 @@ async def grade(
         return failure(challenge.id, "rejected", "kind", f"`{challenge.id}` is a quiz: answer it with /quiz.")
     early = precheck(challenge, submission)
     if early is not None:
-        return early
+        return with_feedback(challenge, submission, early)
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
     try:
@@ -180,7 +184,7 @@ async def grade(
     if plan is None:  # judged on the text alone
         report = await loop.run_in_executor(None, evaluate, challenge, exchange, RunRecord(), {})
         report.timings = {"outside_ms": round((time.perf_counter() - started) * 1000, 1), "inside_ms": 0.0}
-        return report
+        return with_feedback(challenge, submission, report, exchange)
     device = resolve_device(challenge, sandbox)
     if device is None:
         return failure(challenge.id, "infrastructure", "device",
@@ -194,6 +198,36 @@ async def grade(
     except Exception as exc:  # every submission gets a verdict: a bug of ours is ours
         return failure(challenge.id, "infrastructure", "grader",
                        f"The grader failed ({type(exc).__name__}); this does not count against you.")
+    return with_feedback(challenge, submission, report, exchange, outcome)
+
+
+def phase_durations(outcome: JobOutcome) -> dict[str, float]:
+    """Seconds each announced phase lasted, by the supervisor's clock (the last one until the job ended)."""
+    marks = outcome.timings if isinstance(outcome.timings, dict) else {}
+    starts = sorted((float(v), str(k).removeprefix("phase:")) for k, v in marks.items()
+                    if str(k).startswith("phase:") and isinstance(v, (int, float)))
+    ends = [t for t, _ in starts[1:]] + [outcome.wall_s * 1000]
+    return {name: round(max(0.0, end - start) / 1000, 3) for (start, name), end in zip(starts, ends, strict=True)}
+
+
+def with_feedback(challenge: Challenge, submission: Submission, report: Report, exchange: Exchange | None = None,
+                  outcome: JobOutcome | None = None) -> Report:
+    """The report with its diagnoses (and the shape trace, when the forward pass raised). Feedback is
+    advisory: if a rule of ours breaks, the verdict goes out without it."""
+    if report.status == "infrastructure":
+        return report
+    try:
+        run = exchange.run_facts() if exchange is not None else {}
+        if outcome is not None:
+            run.setdefault("error", outcome.error or "")
+        report.trace = list(run.get("trace") or [])
+        report.diagnoses = diagnose(challenge, report, source=submission.source if challenge.spec.python_file else "",
+                                    run=run, phase_s=phase_durations(outcome) if outcome is not None else {})
+        if report.trace:
+            report.trace_note = trace_note(report.trace, run.get("error") or "")
+    except Exception:  # a diagnosis bug must never cost a verdict
+        log.exception("feedback failed for %s", challenge.id)
+        report.diagnoses = []
     return report
 
 

@@ -2,7 +2,9 @@
 
 For each challenge the reference passes, the starter fails, and every case (its own in
 ``cases/`` and the kind's common ones) gets exactly its expected status (and, where a case names
-them, exactly those failed checks). All jobs go to the pool at once, so validation runs in
+them, those failed checks). Feedback is held to the same standard: the reference gets no
+essential or actionable diagnosis, and the starter and every case that does not pass get at least
+one (exactly the named ones among them, where a case names its ``diagnoses``). All jobs go to the pool at once, so validation runs in
 parallel over its slots, after the references, which are graded alone.
 """
 
@@ -29,10 +31,19 @@ class CaseResult:
     fails: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     wall_s: float = 0.0
+    wants: list[str] = field(default_factory=list)  # diagnoses the case names
+    diagnosed: list[str] = field(default_factory=list)  # the essential and actionable ones it got
+
+    @property
+    def taught(self) -> bool:
+        """A submission that does not pass is told what to change; a named cause is among what it is told."""
+        if self.got == "passed":
+            return not self.diagnosed
+        return bool(self.diagnosed) and set(self.wants) <= set(self.diagnosed)
 
     @property
     def ok(self) -> bool:
-        return self.got == self.expected and set(self.fails) <= set(self.failed)
+        return self.got == self.expected and set(self.fails) <= set(self.failed) and self.taught
 
 
 @dataclass
@@ -48,8 +59,8 @@ class ChallengeResult:
     def ok(self) -> bool:
         if self.reference is None:  # quizzes: nothing to run
             return True
-        return (self.reference.passed and self.starter is not None and not self.starter.passed
-                and all(c.ok for c in self.cases))
+        return (self.reference.passed and not urgent(self.reference) and self.starter is not None
+                and not self.starter.passed and bool(urgent(self.starter)) and all(c.ok for c in self.cases))
 
     def to_json(self) -> dict[str, Any]:
         ref = self.reference
@@ -57,11 +68,18 @@ class ChallengeResult:
             "id": self.id, "kind": self.kind, "ok": self.ok,
             "reference": None if ref is None else {"passed": ref.passed, "status": ref.status,
                                                    "wall_s": round(self.reference_wall_s, 2), "metrics": ref.metrics,
-                                                   "failed": [c.name for c in ref.checks if not c.passed]},
-            "starter": None if self.starter is None else {"passed": self.starter.passed, "status": self.starter.status},
+                                                   "failed": [c.name for c in ref.checks if not c.passed],
+                                                   "diagnoses": [d.name for d in ref.diagnoses], "urgent": urgent(ref)},
+            "starter": None if self.starter is None else {"passed": self.starter.passed, "status": self.starter.status,
+                                                          "diagnoses": urgent(self.starter)},
             "cases": [{"name": c.name, "expected": c.expected, "got": c.got, "ok": c.ok, "failed": c.failed,
-                       "wall_s": round(c.wall_s, 2)} for c in self.cases],
+                       "diagnoses": c.diagnosed, "wall_s": round(c.wall_s, 2)} for c in self.cases],
         }
+
+
+def urgent(report: Report) -> list[str]:
+    """The names of a report's essential and actionable diagnoses."""
+    return [d.name for d in report.diagnoses if d.urgent]
 
 
 async def _timed(challenge: Challenge, files: dict[str, str], sandbox: Sandbox, limits: Limits) -> tuple[Report, float]:
@@ -87,7 +105,8 @@ async def validate_challenge(challenge: Challenge, sandbox: Sandbox, limits: Lim
     result.reference_wall_s = reference.runtime_s  # in the sandbox, not waiting in the queue
     for (case, _), (report, wall) in zip(own + common, reports[1:], strict=True):
         failed = [c.name for c in report.checks if not c.passed and not c.warning]
-        result.cases.append(CaseResult(case.name, case.expected, report.status, list(case.fails), failed, wall))
+        result.cases.append(CaseResult(case.name, case.expected, report.status, list(case.fails), failed, wall,
+                                       list(case.diagnoses), urgent(report)))
     return result
 
 

@@ -159,6 +159,8 @@ class ResultBase(SQLModel):
     runtime_s: float = 0.0
     stdout: str = Field(default="", sa_type=Text)
     stderr: str = Field(default="", sa_type=Text)
+    # {"diagnoses": [{"name", "kind", "evidence", "next_step", ...}], "trace": [...], "trace_note": ""}
+    feedback: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 class Result(ResultBase, table=True):

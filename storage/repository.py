@@ -306,6 +306,7 @@ async def record_result(
     runtime_s: float,
     stdout: str,
     stderr: str,
+    feedback: Mapping[str, Any] | None = None,
 ) -> Result:
     """Write the submission's one immutable Result; if it exists already, return that instead.
 
@@ -333,6 +334,7 @@ async def record_result(
         runtime_s=runtime_s,
         stdout=stdout,
         stderr=stderr,
+        feedback=_json_safe(dict(feedback or {})),
     )
     return await _insert_or_fetch(session, result, lambda: get_result(session, submission_id))
 

@@ -27,7 +27,8 @@ from bot.service import (
     Verdict,
 )
 from challenges.catalogue import COMPETENCIES, Challenge, Resource
-from challenges.verdict import Report
+from challenges.pictures import verdict_pictures
+from challenges.verdict import Diagnosis, LayerRow, Report, by_urgency
 from sandbox.core.output import clean_output
 
 ZWSP = "\u200b"
@@ -297,6 +298,35 @@ def checks_text(checks: Iterable[Any], limit: int) -> str:
     return "\n".join(out) or "-"
 
 
+DIAGNOSIS_MARK = {"essential": "🛑", "actionable": "👉", "informative": "ℹ️", "celebratory": "🎉"}
+
+
+def diagnoses_text(items: Sequence[Diagnosis], limit: int) -> str:
+    """The most important diagnoses that fit, each its evidence and its next step."""
+    out: list[str] = []
+    size = 0
+    for d in by_urgency(list(items)):
+        line = clip(f"{DIAGNOSIS_MARK.get(d.kind, '•')} {neutralise(d.evidence)}\n   ↳ *{neutralise(d.next_step)}*", 400)
+        if size + len(line) + 1 > limit:
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out) or "-"
+
+
+def trace_text(rows: Sequence[LayerRow], note: str) -> str:
+    """The shape trace as a code block (cut from the top: the failing layer is what matters), then the note."""
+    lines = [f"{'layer':<14} {'type':<11} {'input':<16} output"]
+    lines += [f"{r.layer[:14]:<14} {r.type[:11]:<11} {r.input[:16]:<16} {r.output or 'FAILED'}" for r in rows]
+    note_text = clip(neutralise(note), 300) if note else ""
+    room = L.FIELD_VALUE - len(note_text) - 12
+    body = "\n".join(lines)
+    while len(body) > room and len(lines) > 2:
+        lines = [lines[0], *lines[2:]]
+        body = "\n".join(lines)
+    return (code_block(body, room + 8) + ("\n" + note_text if note_text else ""))[: L.FIELD_VALUE]
+
+
 def verdict_embed(verdict: Verdict, who: str, *, has_curve: bool = False, output_attached: bool = False) -> discord.Embed:
     report = verdict.report
     emoji, label = STATUS.get(report.status, ("❔", report.status))
@@ -316,6 +346,11 @@ def verdict_embed(verdict: Verdict, who: str, *, has_curve: bool = False, output
         embed.add_field(name="Metrics", value=clip(metrics, L.FIELD_VALUE), inline=False)
     if verdict.points_after != verdict.points_before:
         embed.add_field(name="Your points", value=f"{verdict.points_before} → {verdict.points_after}", inline=True)
+    if report.diagnoses:
+        embed.add_field(name="What the run shows", value=diagnoses_text(report.diagnoses, L.FIELD_VALUE), inline=False)
+    if report.trace:
+        embed.add_field(name="Layer by layer (a probe batch of 2)", value=trace_text(report.trace, report.trace_note),
+                        inline=False)
     out, cut = tail(report.stderr if report.status in ("error", "timeout", "memory") and report.stderr.strip() else report.stdout)
     if out:
         embed.add_field(name="Output (last lines)" + (" · full text attached" if output_attached or cut else ""),
@@ -344,44 +379,14 @@ def output_file(report: Report) -> discord.File:
     return discord.File(io.BytesIO(data), filename="output.txt")
 
 
-def loss_curve_png(losses: Sequence[float], title: str = "training loss") -> bytes | None:
-    """A small PNG of the loss curve (matplotlib, Agg), or None when there is nothing to plot."""
-    points = [(i, v) for i, v in enumerate(losses) if isinstance(v, int | float) and math.isfinite(v)]
-    if len(points) < 2:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(5, 2.6), dpi=100)
-    ax = fig.subplots()
-    ax.plot([p[0] for p in points], [p[1] for p in points], color="#5865F2", linewidth=1.6)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
-    ax.set_title(title)
-    if min(p[1] for p in points) > 0 and max(p[1] for p in points) / min(p[1] for p in points) > 50:
-        ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
 def verdict_files(report: Report) -> tuple[list[discord.File], bool]:
     """Attachments for a verdict (loss curve, task pictures, full output) and whether a curve is among them."""
-    files: list[discord.File] = []
-    curve = loss_curve_png(report.losses, f"{report.challenge}: training loss")
-    if curve is not None:
-        files.append(discord.File(io.BytesIO(curve), filename="loss.png"))
-    for pic_name, data in list(report.pictures.items())[:3]:
-        safe = re.sub(r"[^A-Za-z0-9_-]", "_", pic_name)[:40] or "picture"
-        if len(data) <= L.ATTACHMENT_BYTES:
-            files.append(discord.File(io.BytesIO(data), filename=f"{safe}.png"))
+    pictures = verdict_pictures(report.challenge, report.losses, report.pictures)
+    files = [discord.File(io.BytesIO(data), filename=filename) for filename, data in pictures.items()
+             if len(data) <= L.ATTACHMENT_BYTES]
     if output_needs_file(report):
         files.append(output_file(report))
-    return files[: L.ATTACHMENTS], curve is not None
+    return files[: L.ATTACHMENTS], "loss.png" in pictures
 
 
 # --------------------------------------------------------------------------- progress & leaderboards
@@ -494,6 +499,8 @@ def review_item_embed(item: ReviewItem) -> discord.Embed:
     embed.add_field(name="Asked", value=timestamp(item.requested_at), inline=True)
     if item.checks:
         embed.add_field(name="Checks", value=checks_text(item.checks, L.FIELD_VALUE), inline=False)
+    if item.diagnoses:
+        embed.add_field(name="What the run showed", value=diagnoses_text(item.diagnoses, L.FIELD_VALUE), inline=False)
     embed.set_footer(text="The full code is attached · Approve or Needs work opens the review form")
     return fit(embed)
 

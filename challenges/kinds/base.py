@@ -112,6 +112,11 @@ class Exchange(ABC):
     def evaluate(self, run: RunRecord) -> Evaluation:
         """Checks and metrics once the sandbox is done (the driver handles crashes and timeouts)."""
 
+    def run_facts(self) -> dict[str, Any]:
+        """What this exchange learned of the run that feedback can diagnose (``challenges.feedback``):
+        the metric against chance and baseline, steps, budgets, a shape trace. Empty by default."""
+        return {}
+
 
 # --- the functions kind's vocabulary (used by challenge hooks) -----------------------------------
 

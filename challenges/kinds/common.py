@@ -132,8 +132,9 @@ def common_python_cases(challenge: Challenge, *, build: str, train: str, predict
     (name, reference), = challenge.reference_files.items()
     starter = challenge.starter
 
-    def case(case_name: str, source: str, expected: str, why: str) -> CommonCase:
-        return CommonCase(Case(name=f"common:{case_name}", file=name, expected=expected, why=why), {name: source})  # type: ignore[arg-type]
+    def case(case_name: str, source: str, expected: str, why: str, diagnoses: tuple[str, ...] = ()) -> CommonCase:
+        return CommonCase(Case(name=f"common:{case_name}", file=name, expected=expected, why=why,  # type: ignore[arg-type]
+                               diagnoses=list(diagnoses)), {name: source})
 
     def broken(bad: str) -> str:
         if predict is not None:
@@ -143,11 +144,11 @@ def common_python_cases(challenge: Challenge, *, build: str, train: str, predict
     wrong = "out.reshape(out.shape[0], -1)[:, :1]" if predict is None else "out[..., :1]"
     return [
         case("raises-while-building", reference + _RAISES.format(build=build), "error",
-             "build_model() raises: an error at the build stage"),
+             "build_model() raises: an error at the build stage", ("raised",)),
         case("ignores-time-budget", reference + _HANGS.format(train=train), "timeout",
-             "train() never returns: stopped at the training phase's hard limit"),
+             "train() never returns: stopped at the training phase's hard limit", ("ignores_time_budget",)),
         case("eats-memory", reference + _EATS.format(train=train), "memory",
-             "train() allocates past the memory limit"),
+             "train() allocates past the memory limit", ("out_of_memory",)),
         case("wrong-shape", broken(wrong), "failed", "the prediction has the wrong shape"),
         case("nan-predictions", broken("out * float('nan')"), "failed", "the prediction is NaN"),
         case("prints-fake-verdict", f"print({FAKE_VERDICT!r})\n" + starter, "failed",

@@ -153,6 +153,10 @@ class FunctionsExchange(Exchange):
         self.finished = True
         return []
 
+    def run_facts(self) -> dict[str, Any]:
+        lim = self.challenge.spec.limits
+        return {"hard_limit_s": lim.call_s, "memory_mb": lim.memory_mb}
+
     def evaluate(self, run: RunRecord) -> Evaluation:
         hooks = self.challenge.hooks
         assert hooks is not None

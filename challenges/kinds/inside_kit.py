@@ -200,3 +200,53 @@ def flush_output() -> None:
             stream.flush()
         except (OSError, ValueError):
             pass
+
+
+MAX_TRACE_ROWS = 64
+
+
+def _shape_text(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return "(" + ", ".join(str(d) for d in value.shape) + ")"
+    if isinstance(value, (tuple, list)):
+        inner = [_shape_text(v) for v in value[:3]]
+        return "[" + ", ".join(t for t in inner if t) + "]"
+    return ""
+
+
+def trace_shapes(model: nn.Module, run: Callable[[], Any]) -> list[dict[str, Any]]:
+    """Run ``run()`` (a forward pass that raised) again with hooks on every leaf module: one row
+    per layer reached, with its input and output shapes, up to the layer that raised (its
+    ``output`` is None). Advisory, like everything sent from here."""
+    rows: list[dict[str, Any]] = []
+    open_rows: dict[int, dict[str, Any]] = {}
+    handles = []
+
+    def before(name: str) -> Callable[..., None]:
+        def hook(module: nn.Module, args: tuple[Any, ...]) -> None:
+            if len(rows) < MAX_TRACE_ROWS:
+                row = {"layer": name[:60] or "(model)", "type": type(module).__name__[:40],
+                       "input": _shape_text(args[0] if len(args) == 1 else args)[:80], "output": None,
+                       "params": int(sum(p.numel() for p in module.parameters(recurse=False)))}
+                rows.append(row)
+                open_rows[id(module)] = row
+        return hook
+
+    def after(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        row = open_rows.pop(id(module), None)
+        if row is not None:
+            row["output"] = _shape_text(output)[:80]
+
+    for name, module in model.named_modules():
+        if not any(True for _ in module.children()):
+            handles.append(module.register_forward_pre_hook(before(name)))
+            handles.append(module.register_forward_hook(after))
+    try:
+        with torch.no_grad():
+            run()
+    except Exception:  # the failure we are tracing: the rows so far are the answer
+        pass
+    finally:
+        for handle in handles:
+            handle.remove()
+    return rows

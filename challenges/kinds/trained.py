@@ -12,8 +12,10 @@ A challenge's ``hooks.py`` may add what is truly its own: ``transform_test(input
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 from typing import Any, Literal
 
@@ -25,12 +27,13 @@ from challenges import checks as check_library
 from challenges.catalogue import Case, Challenge, ChallengeSpec
 from challenges.datagen import DATA_VERSION, GENERATORS
 from challenges.errors import ExchangeError, PredictionError
+from challenges.feedback.facts import MetricFacts
 from challenges.kinds.base import Exchange, Message, RunRecord, SandboxPlan, Submission
 from challenges.kinds.common import common_python_cases, require_array
 from challenges.kinds.registry import CommonCase, Kind, draw_seed
 from challenges.metrics import METRICS
 from challenges.pictures import image_grid_png
-from challenges.verdict import Check, Evaluation, at_least, at_most, finite
+from challenges.verdict import Check, Evaluation, LayerRow, at_least, at_most, finite
 
 INSIDE = "challenges.kinds.trained_inside"
 FACTS_S = 10.0  # facts and weights after training: plain reads, no learner code should run long
@@ -42,6 +45,10 @@ MAX_MODULE_TYPES = 200
 MAX_PARAMETER_NAMES = 5000  # what the sandbox side sends at most
 MAX_NAME_CHARS = 1000
 MAX_ERROR_CHARS = 300
+FIT_PREFIX = "fit:"  # training rows predicted next to the hidden ones: the train metric (overfitting)
+FIT_ROWS = 256
+MAX_TRACE_ROWS = 64
+MAX_TRACE_TEXT = 80
 
 
 class DataConfig(BaseModel):
@@ -200,6 +207,8 @@ class TrainedExchange(Exchange):
         self.labels: dict[str, Any] = {}
         self.losses: list[float] = []
         self.steps = 0
+        self.trace: list[LayerRow] = []
+        self.metric_facts: MetricFacts | None = None
 
     @property
     def plan(self) -> SandboxPlan:
@@ -219,6 +228,9 @@ class TrainedExchange(Exchange):
         return [Message("train_data", {name: train[name] for name in self.config.train.arrays})]
 
     def receive(self, message: Message) -> list[Message]:
+        if message.kind == "trace" and not self.trace and self.facts is None:
+            self.trace = _readable_trace(message.payload.get("rows"))
+            return []
         if message.kind == "facts" and self.facts is None:
             return [self._on_facts(message.payload)]
         if message.kind == "predictions" and self.facts is not None and self.predictions is None:
@@ -248,6 +260,9 @@ class TrainedExchange(Exchange):
         rng = np.random.default_rng(self.test_seed ^ 0x5EED)
         if hooks is not None and hasattr(hooks, "transform_test"):
             inputs, self.labels = hooks.transform_test(inputs, self.labels, rng)
+        if hooks is None or not (hasattr(hooks, "transform_test") or hasattr(hooks, "align")):
+            train = training_split(self.config)
+            inputs[FIT_PREFIX + self.config.predict.input] = train[self.config.predict.input][:FIT_ROWS]
         for check in self.config.checks:
             maker = check_library.CHECKS[check.use].probes
             if maker is not None:
@@ -270,7 +285,8 @@ class TrainedExchange(Exchange):
             checks.append(compare(metric.name, value, config.metric.threshold, what))
         except PredictionError as exc:
             value = float("nan")
-            checks.append(Check(metric.name, False, f"no usable predictions: {exc}", None, config.metric.threshold))
+            checks.append(Check(metric.name, False, f"no usable predictions: {exc}", None, config.metric.threshold,
+                                advice=_prediction_advice(str(exc))))
         metrics = {metric.name: value, **figures}
         hooks = self.challenge.hooks
         if hooks is not None and hasattr(hooks, "extra_checks") and pred is not None and self.predictions:
@@ -279,10 +295,13 @@ class TrainedExchange(Exchange):
             metrics.update(extra_metrics)
         evidence = check_library.RunEvidence(self.facts or {}, self.weights, self.predictions or {}, self.probes)
         for check in config.checks:
-            checks.append(check_library.CHECKS[check.use].run(check.label, check.params, evidence))
-        diverged = self._divergence()
-        if diverged is not None:
-            checks.append(diverged)
+            entry = check_library.CHECKS[check.use]
+            result = entry.run(check.label, check.params, evidence)
+            if not result.passed and not result.advice and entry.advice:
+                result = replace(result, advice=entry.advice)
+            checks.append(result)
+        if pred is not None:
+            self.metric_facts = self._metric_facts(metric, value, figures)
         if self.weights:
             metrics["n_params"] = float(check_library.count_parameters(evidence))
         metrics["steps"] = float(self.steps)
@@ -291,14 +310,38 @@ class TrainedExchange(Exchange):
             score=self._score(value, figures), tier=None, pictures=self._pictures(pred),
         )
 
-    def _divergence(self) -> Check | None:
-        """Honest code whose loss blew up is told so (not blamed for a crash): a note with the fix."""
-        bad = next((i for i, loss in enumerate(self.losses) if not math.isfinite(loss)), None)
-        if bad is None:
-            return None
-        return Check("training_diverged", False, f"the loss became {self.losses[bad]} at step {bad + 1} of "
-                     f"{len(self.losses)}: training diverged. Try a learning rate 10x lower, or clip gradients "
-                     "(torch.nn.utils.clip_grad_norm_).", warning=True)
+    def _metric_facts(self, metric: Any, value: float, figures: Mapping[str, float]) -> MetricFacts:
+        """The metric against what it means: chance (always the most common label), the baseline
+        on the same split, and the same model on a slice of its own training data."""
+        config = self.config
+        label = np.asarray(self.labels[config.metric.label])
+        chance = train_value = None
+        if label.dtype.kind in "iub" and label.size:
+            values, counts = np.unique(label, return_counts=True)
+            with contextlib.suppress(Exception):
+                chance = float(metric.fn(np.full_like(label, values[counts.argmax()]), label, figures,
+                                         config.metric.params))
+        fit = (self.predictions or {}).get(FIT_PREFIX + config.predict.input)
+        if isinstance(fit, np.ndarray):
+            train = training_split(config)
+            truth = np.asarray(train[config.metric.label][:FIT_ROWS])
+            with contextlib.suppress(Exception):
+                fit = require_array({"pred": fit}, "pred", tuple(truth.shape), metric.kinds)
+                train_value = float(metric.fn(fit, truth, figures, config.metric.params))
+        baseline = figures.get(f"baseline_{metric.name}")
+        if baseline is None and metric.name == "mse_ratio" and "blur_mse" in figures:
+            baseline = 1.0  # the ratio is to the baseline's own error
+        return MetricFacts(metric.name, config.metric.what or metric.what, float(value), config.metric.threshold,
+                           metric.higher_is_better, None if baseline is None else float(baseline),
+                           config.baseline.name if config.baseline else None, chance,
+                           train_value if train_value is None or math.isfinite(train_value) else None)
+
+    def run_facts(self) -> dict[str, Any]:
+        lim = self.challenge.spec.limits
+        predict = self.config.predict
+        return {"metric": self.metric_facts, "steps": self.steps, "budget_s": lim.train_budget_s,
+                "hard_limit_s": lim.wall_s, "memory_mb": lim.memory_mb, "trace": list(self.trace),
+                "predict_function": predict.function if predict.via == "function" else None}
 
     def _aligned_prediction(self, kinds: str) -> np.ndarray:
         if self.predictions is None:
@@ -356,6 +399,35 @@ def _readable_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(observed, int) and not isinstance(observed, bool) and 0 <= observed < 10**15:
         facts["n_params"] = observed
     return facts
+
+
+def _prediction_advice(problem: str) -> str:
+    if "NaN" in problem or "infinity" in problem:
+        return ("NaN or infinite outputs come from a diverged model (a learning rate too high, a log or a division "
+                "of zero in forward): print the loss each epoch and check torch.isfinite(model(x)).all().")
+    if "shape" in problem:
+        return ("Return exactly one prediction per hidden input, in the contract's shape: print model(x).shape for "
+                "a batch shaped like the training inputs and compare it with the contract.")
+    return "Return a tensor (or numpy array) of numbers from the prediction, one row per input."
+
+
+def _readable_trace(rows: Any) -> list[LayerRow]:
+    """The shape table as the sandbox sent it, if it is one: bounded rows of short texts."""
+    if not isinstance(rows, list):
+        return []
+    out = []
+    for row in rows[:MAX_TRACE_ROWS]:
+        if not isinstance(row, dict):
+            return []
+        texts = [row.get(k) for k in ("layer", "type", "input")]
+        output, params = row.get("output"), row.get("params")
+        if not all(isinstance(t, str) for t in texts) or not (output is None or isinstance(output, str)):
+            return []
+        if type(params) is not int or not 0 <= params < 10**12:
+            return []
+        layer, kind, given = (str(t)[:MAX_TRACE_TEXT] for t in texts)
+        out.append(LayerRow(layer, kind, given, None if output is None else output[:MAX_TRACE_TEXT], params))
+    return out
 
 
 def _readable_predictions(payload: Mapping[str, Any]) -> dict[str, Any]:

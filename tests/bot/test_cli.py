@@ -39,11 +39,16 @@ def test_grade_json_for_a_failing_starter(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
     assert set(report) == {"challenge", "status", "passed", "score", "tier", "points", "checks", "metrics",
-                           "runtime_s", "phase", "stdout", "stderr"}
+                           "runtime_s", "phase", "stdout", "stderr", "diagnoses", "trace", "trace_note"}
     assert report["status"] == "failed" and report["passed"] is False
     for check in report["checks"]:
-        assert set(check) == {"name", "passed", "message", "value", "threshold", "evidence", "warning"}
+        assert set(check) == {"name", "passed", "message", "value", "threshold", "evidence", "warning", "advice"}
         assert check["evidence"] in {"trusted", "sandbox-observed"}
+    # The issue's own story: the starter stops after one short epoch, and the verdict says so first.
+    diagnoses = {d["name"]: d for d in report["diagnoses"]}
+    early = diagnoses["stopped_early"]
+    assert early["kind"] == "actionable" and "of its 14 s budget" in early["evidence"] and early["next_step"]
+    assert all(set(d) == {"name", "kind", "evidence", "next_step", "source", "line"} for d in report["diagnoses"])
 
 
 @pytest.mark.parametrize(
@@ -74,6 +79,7 @@ def test_piped_console_session_goes_through_the_whole_loop(tmp_path: Path) -> No
         f"/challenge submit shapes-classifier {SHAPES / 'reference.py'}",
         "/progress",
         f"/challenge submit shapes-classifier {tmp_path / 'broken.py'}",
+        f"/challenge submit shapes-classifier {SHAPES / 'cases' / 'fails_at_third_layer.py'}",
         "/challenge submit shapes-classifier /nonexistent.py",
         "/challenge show no-such-thing",
         "/nonsense",
@@ -91,6 +97,10 @@ def test_piped_console_session_goes_through_the_whole_loop(tmp_path: Path) -> No
     assert "PASSED: shapes-classifier" in out and "accuracy" in out
     assert "Your points: 0 -> " in out
     assert "Syntax error at line 1" in out
+    assert "what the run shows:" in out and "next:" in out  # diagnoses
+    assert "layer by layer" in out and "FAILED" in out and "6272" in out  # the shape trace, third layer
+    pictures = [line.split("pictures: ", 1)[1] for line in out.splitlines() if "pictures: " in line]
+    assert pictures and all(Path(tmp_path, p).is_file() for p in pictures[0].split(", "))  # the loss curve, as a file
     assert "could not read /nonexistent.py" in out
     assert "There is no challenge `no-such-thing`" in out
     assert "unknown command" in out

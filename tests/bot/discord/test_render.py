@@ -31,8 +31,9 @@ from bot.service import (
     Verdict,
     Who,
 )
+from challenges import pictures
 from challenges.catalogue import load_catalogue
-from challenges.verdict import Check, Report
+from challenges.verdict import Check, Diagnosis, LayerRow, Report
 
 SPEC = Path(__file__).resolve().parents[4] / "shared" / "discord" / "openapi.json"
 LONG = "Ünïcødé 🧪 " * 600
@@ -75,6 +76,11 @@ def report(checks: int = 3, output: str = "ok\n", status: str = "failed") -> Rep
         metrics={f"metric_{i}_{LONG[:50]}": float(i) for i in range(30)}, score=0.5, tier="gold" if status == "passed" else None,
         points=150, runtime_s=12.3, stdout=output, stderr=output, losses=[2.0 / (i + 1) for i in range(200)],
         pictures={"edges/../../etc": b"\x89PNG fake"},
+        diagnoses=[Diagnosis(f"d{i}", kind, EVIL[:400], LONG[:400], "run") for i, kind in
+                   enumerate(["celebratory", "essential", "actionable", "informative"] * 3)],
+        trace=[LayerRow(f"layer{i}{LONG[:60]}", "Conv2d", "(2, 1, 28, 28)", "(2, 8, 28, 28)", 80) for i in range(40)]
+        + [LayerRow("fc", "Linear", "(2, 8, 28, 28)", None, 25092)],
+        trace_note="Layer 41, `fc` (Linear), received (2, 8, 28, 28): 28 features arrive, but it was built for 6272.",
     )
 
 
@@ -93,6 +99,17 @@ def test_verdict_embeds_fit(embed_schema: Draft202012Validator | None, checks: i
         no_pings(json.dumps(embed.to_dict(), ensure_ascii=False))
 
 
+def test_diagnoses_come_most_important_first_and_the_failing_layer_always_shows() -> None:
+    r = report(3)
+    r.diagnoses = [Diagnosis("late", "informative", "fine", "nothing"), Diagnosis("cause", "essential", "why", "fix")]
+    embed = render.verdict_embed(verdict(r), "learner")
+    fields = {f.name: f.value for f in embed.fields}
+    shows = fields["What the run shows"]
+    assert shows.index("why") < shows.index("fine")
+    table = fields["Layer by layer (a probe batch of 2)"]
+    assert "FAILED" in table and "6272" in table and len(table) <= L.FIELD_VALUE
+
+
 def test_long_output_is_cut_and_attached_in_full() -> None:
     output = "\n".join(f"line {i} " + "x" * 50 for i in range(5000))
     r = report(3, output)
@@ -103,9 +120,9 @@ def test_long_output_is_cut_and_attached_in_full() -> None:
     assert "line 4999" in full and "line 0 " in full
     picture = next(f for f in files if f.filename not in ("loss.png", "output.txt"))
     assert "/" not in picture.filename and ".." not in picture.filename.replace(".png", "")
-    png = render.loss_curve_png(r.losses)
+    png = pictures.loss_curve_png(r.losses)
     assert png is not None and png.startswith(b"\x89PNG")
-    assert render.loss_curve_png([float("nan")]) is None
+    assert pictures.loss_curve_png([float("nan")]) is None
 
 
 def test_code_blocks_cannot_be_broken() -> None:

@@ -1,13 +1,15 @@
 """Reference solution for `shapes-segmentation`: a small 2-level U-Net (widths 8-16-48, about 43 k
 parameters) with BatchNorm, trained with cross-entropy plus soft Dice and Adam (lr 2e-2 after a
-16-step warm-up); the learning rate decays linearly with progress (steps or time, whichever is
-further along), so a slow machine still ends on a small one. 5 epochs (160 steps) take about 9 s
-on 2 idle CPU threads.
+16-step warm-up); training runs for 0.8 x the time budget and the learning rate decays linearly
+with the time used, so every host ends on a small rate: about 200 steps (6 epochs) in 11.2 s on 2
+idle CPU threads here, and a slower host still finishes its schedule with fewer steps.
 
 Why this shape: on 2 CPU threads the full-resolution layers dominate a step, so they are single
 8-channel convolutions, while the 8x8 bottleneck, where a circle is told from a square, gets 48
 channels for almost nothing. Wider nets (16-32-64, 117 k) do too few steps in the budget and score
-lower; without the warm-up, lr 1e-2 already gave one seed in three a bad run (0.82)."""
+lower; without the warm-up, lr 1e-2 already gave one seed in three a bad run (0.82). Why by time and not
+a fixed 5 epochs: at about 100 steps one run seed in six lands in a poor basin (0.51-0.76 mIoU),
+at about 200 none did in 16 (calibration.md)."""
 
 import time
 
@@ -15,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-EPOCHS = 5
+MAX_EPOCHS = 50  # the clock ends training long before this
 WARMUP_STEPS = 16
 WIDTHS = (8, 16, 48)
 
@@ -69,14 +71,13 @@ def dice_loss(logits, masks, eps=1.0):
 def train(model, loader, time_budget_s):
     start = time.monotonic()
     budget = 0.8 * time_budget_s  # stop early: the grader's clock also counts setup
-    total_steps = EPOCHS * len(loader)
     base_lr = 2e-2
     optimizer = torch.optim.Adam(model.parameters(), lr=base_lr)
     model.train()
     step = 0
-    for _epoch in range(EPOCHS):
+    for _epoch in range(MAX_EPOCHS):
         for images, masks in loader:
-            progress = max(step / total_steps, (time.monotonic() - start) / budget)
+            progress = (time.monotonic() - start) / budget
             if progress >= 1.0:
                 return
             warmup = min(1.0, (step + 1) / WARMUP_STEPS)  # a high rate straight from init is unstable
