@@ -165,6 +165,18 @@ def _bidirectional_rnn(name: str, params: Mapping[str, Any], ev: RunEvidence) ->
     return Check(name, has_bi and ran, message, evidence=OBSERVED)
 
 
+def _class_names(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    """The class names the learner's loader function returned (an output: compared here)."""
+    expected = [str(c) for c in params["expect"]]
+    got = ev.facts.get("class_names")
+    if not isinstance(got, list):
+        return Check(name, False, "no list of class names came back from make_loaders()", None, str(expected))
+    ok = got == expected
+    shown = ", ".join(got[:8]) + (" …" if len(got) > 8 else "")
+    message = f"class names [{shown}]" + ("" if ok else f", expected {expected} (the sorted folder names)")
+    return Check(name, ok, message, None, None)
+
+
 CHECKS: dict[str, CheckDef] = {
     "module_types": CheckDef(
         OBSERVED, _module_types, describe=lambda p: f"the model contains {_names(list(p.get('any_of', [])))}",
@@ -185,6 +197,10 @@ CHECKS: dict[str, CheckDef] = {
         TRUSTED, _eval_deterministic, _twin_probe, describe=lambda p: "two forward passes in eval mode agree",
         advice="In eval mode the model must give the same answer twice: use nn.Dropout modules (off after "
                "model.eval()) instead of F.dropout(..., training=True) or torch.rand in forward()."),
+    "class_names": CheckDef(
+        TRUSTED, _class_names, describe=lambda p: "class_names are the sorted folder names",
+        advice="Return ImageFolder's own train_set.classes: it lists the folder names sorted, in the order of "
+               "the label indices; a hand-written list can disagree with the labels."),
     "bidirectional_rnn": CheckDef(
         OBSERVED, _bidirectional_rnn, describe=lambda p: "a bidirectional RNN that the prediction runs",
         advice="Use nn.LSTM(..., bidirectional=True, batch_first=True) and run it in the prediction: its output "

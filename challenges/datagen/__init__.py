@@ -20,6 +20,7 @@ from challenges.datagen.shapes import (
     add_noise,
     make_denoise_pairs,
     make_shapes,
+    make_shapes_rgb,
     render_shapes,
 )
 from challenges.datagen.tagging import make_tagging, randomise_future, tagging_labels
@@ -53,6 +54,7 @@ GENERATORS: dict[str, Generator] = {
     "shapes": _shapes,
     "denoise-pairs": _denoise_pairs,
     "tagging": _tagging,
+    "shapes-rgb": make_shapes_rgb,
 }
 
 __all__ = [

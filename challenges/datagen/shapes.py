@@ -89,3 +89,20 @@ def make_denoise_pairs(n: int, seed: int, size: int = 28, sigma: float = 0.3) ->
     clean, _ = render_shapes(n, np.random.default_rng(seed), size=size, centred=False)
     noisy = add_noise(clean, sigma, np.random.default_rng([seed, 0x6E6F6973]))
     return noisy, clean
+
+
+def make_shapes_rgb(n: int, seed: int, size: int = 32, noise: float = 0.08) -> dict[str, np.ndarray]:
+    """Off-centre colour shapes for an image-folder challenge: ``png`` (n, size, size, 3) uint8, the
+    pixels written as PNG files; ``x`` the same as float32 (n, 3, size, size) in [0, 1] (for the
+    baseline); ``y`` int64 labels in 0..3. Foreground and background colours are drawn
+    independently of the class (the background darker by at least 0.3 in every channel), so colour
+    says nothing about the shape."""
+    rng = np.random.default_rng(seed)
+    clean, labels = render_shapes(n, rng, size=size, centred=False)  # fg in [0.6, 1], bg in [0, 0.3]
+    mask = clean[:, 0] >= 0.45
+    fg = rng.uniform(0.55, 1.0, size=(n, 3))
+    bg = fg - rng.uniform(0.3, 0.55, size=(n, 3))
+    rgb = np.where(mask[:, None], fg[:, :, None, None], np.clip(bg, 0.0, 1.0)[:, :, None, None])
+    x = add_noise(rgb.astype(np.float32), noise, rng)
+    png = np.round(x.transpose(0, 2, 3, 1) * 255).astype(np.uint8)
+    return {"png": png, "x": png.transpose(0, 3, 1, 2).astype(np.float32) / 255, "y": labels}

@@ -43,6 +43,7 @@ MAX_LOSSES = 20_000
 MAX_STEPS = 10**12
 MAX_MODULE_TYPES = 200
 MAX_PARAMETER_NAMES = 5000  # what the sandbox side sends at most
+MAX_CLASS_NAMES = 100
 MAX_NAME_CHARS = 1000
 MAX_ERROR_CHARS = 300
 FIT_PREFIX = "fit:"  # training rows predicted next to the hidden ones: the train metric (overfitting)
@@ -67,11 +68,29 @@ class BuildConfig(BaseModel):
 
 
 class TrainConfig(BaseModel):
+    """What ``train()`` is given: a loader of (x, y), the tensors themselves, or an image folder.
+
+    ``image_folder``: the sandbox side writes the training split as PNG files to
+    ``<scratch>/images/{train,val}/{class}/`` (``arrays`` = [uint8 HWC pixels, labels],
+    ``classes`` the folder name of each label, ``val_share`` of the split in ``val/``), calls the
+    learner's ``loaders`` function on that root for ``(train_loader, val_loader, class_names)``,
+    and trains on ``train_loader``; hidden test images later go through ``val_loader``'s own
+    transform, as a learner's evaluation would."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     function: str = "train"
-    gives: Literal["loader", "tensors"]
+    gives: Literal["loader", "tensors", "image_folder"]
     arrays: list[str] = Field(min_length=1)
     batch_size: int = Field(64, ge=1, le=4096)
+    classes: list[str] = Field(default_factory=list)
+    val_share: float = Field(0.2, ge=0.05, le=0.5)
+    loaders: str = "make_loaders"
+
+    @model_validator(mode="after")
+    def _folder_named(self) -> TrainConfig:
+        if self.gives == "image_folder" and (len(self.arrays) != 2 or len(set(self.classes)) < 2):
+            raise ValueError("an image_folder names two arrays (pixels, labels) and at least two distinct classes")
+        return self
 
 
 class PredictConfig(BaseModel):
@@ -184,6 +203,16 @@ def _train_arrays(generator: str, n: int, seed: int, params_key: str) -> dict[st
     return GENERATORS[generator](n, seed, **json.loads(params_key))
 
 
+def folder_labels(train: TrainConfig, labels: np.ndarray) -> np.ndarray:
+    """Labels as an image-folder model numbers them: ImageFolder indexes classes in sorted folder
+    order, whatever order the generator uses (identity for the other ways of giving data)."""
+    if train.gives != "image_folder":
+        return labels
+    order = sorted(train.classes)
+    mapping = np.asarray([order.index(name) for name in train.classes], dtype=np.int64)
+    return mapping[labels.astype(np.int64)]
+
+
 def training_split(config: TrainedConfig) -> dict[str, np.ndarray]:
     import json
 
@@ -256,6 +285,8 @@ class TrainedExchange(Exchange):
         self.test = GENERATORS[data.generator](data.test_size, self.test_seed, **data.params)
         inputs: dict[str, Any] = {self.config.predict.input: self.test[self.config.predict.input]}
         self.labels = dict(self.test)
+        label = self.config.metric.label
+        self.labels[label] = folder_labels(self.config.train, np.asarray(self.labels[label]))
         hooks = self.challenge.hooks
         rng = np.random.default_rng(self.test_seed ^ 0x5EED)
         if hooks is not None and hasattr(hooks, "transform_test"):
@@ -324,7 +355,7 @@ class TrainedExchange(Exchange):
         fit = (self.predictions or {}).get(FIT_PREFIX + config.predict.input)
         if isinstance(fit, np.ndarray):
             train = training_split(config)
-            truth = np.asarray(train[config.metric.label][:FIT_ROWS])
+            truth = folder_labels(config.train, np.asarray(train[config.metric.label][:FIT_ROWS]))
             with contextlib.suppress(Exception):
                 fit = require_array({"pred": fit}, "pred", tuple(truth.shape), metric.kinds)
                 train_value = float(metric.fn(fit, truth, figures, config.metric.params))
@@ -395,6 +426,9 @@ def _readable_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
         names = _names(payload.get(key), most)
         if names is not None:
             facts[key] = names
+    classes = _names(payload.get("class_names"), MAX_CLASS_NAMES)
+    if classes is not None:
+        facts["class_names"] = classes
     observed = payload.get("n_params")
     if isinstance(observed, int) and not isinstance(observed, bool) and 0 <= observed < 10**15:
         facts["n_params"] = observed

@@ -11,8 +11,11 @@ the contract, ``time_budget_s`` by keyword (design §2.13). Nothing sent from he
 from __future__ import annotations
 
 import contextlib
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -28,6 +31,7 @@ PROBE_PREFIX = "probe:"
 FIT_PREFIX = "fit:"
 FIT_MAX_S = 2.0  # training rows are predicted only when the hidden ones took less than this
 MAX_MODULE_TYPES = 50
+MAX_CLASS_NAMES = 100
 MAX_WEIGHT_BYTES = 32 << 20  # weights larger than this stay in the sandbox (the channel caps a message at 64 MiB)
 
 
@@ -56,13 +60,30 @@ def post_process(output: np.ndarray, how: str) -> np.ndarray:
 
 
 def train_phase(learner: ModuleType, data: dict[str, Any], contract: dict[str, Any], seed: int,
-                budget_s: float, phase: Callable[[str], None]) -> nn.Module:
+                budget_s: float, phase: Callable[[str], None]) -> tuple[nn.Module, Callable[[Any], torch.Tensor], Any]:
+    """Build, smoke-test and train; returns the model, how hidden inputs become its input tensor,
+    and the learner's class names (image folders only, else None)."""
     torch.manual_seed(seed)
-    arrays = [_tensor(data[name]) for name in contract["train"]["arrays"]]
+    spec = contract["train"]
+    if spec.get("gives") == "image_folder":
+        return _train_from_folder(learner, data, contract, seed, budget_s, phase)
+    arrays = [_tensor(data[name]) for name in spec["arrays"]]
     phase("build")
     model = kit.build(learner, *contract["build"].get("args", []))
+    _smoke_forward(learner, model, contract, arrays[0][:2].clone(), phase)
+    phase("train")
+    train = kit.contract_fn(learner, spec.get("function", "train"))
+    if spec.get("gives") == "loader":
+        loader = kit.make_loader(*(a.numpy() for a in arrays), batch_size=int(spec.get("batch_size", 64)), seed=seed)
+        train(model, loader, time_budget_s=budget_s)
+    else:
+        train(model, *arrays, time_budget_s=budget_s)
+    return model, _tensor, None
+
+
+def _smoke_forward(learner: ModuleType, model: nn.Module, contract: dict[str, Any], probe: torch.Tensor,
+                   phase: Callable[[str], None]) -> None:
     phase("forward")
-    probe = arrays[0][:2].clone()
     try:
         with kit.evaluating(model):
             raw_predictor(learner, model, contract)(probe)
@@ -70,15 +91,58 @@ def train_phase(learner: ModuleType, data: dict[str, Any], contract: dict[str, A
         send_trace(model, lambda: raw_predictor(learner, model, contract)(probe.clone()))
         raise
     model.train()
+
+
+def write_image_folder(root: Path, pixels: np.ndarray, labels: np.ndarray, classes: list[str], val_share: float) -> None:
+    """``root/{train,val}/{class}/{i:05d}.png``: the split as files, the way datasets ship."""
+    from PIL import Image
+
+    n_val = max(len(classes), round(len(pixels) * val_share))
+    for i, (image, label) in enumerate(zip(pixels, labels, strict=True)):
+        split = "val" if i >= len(pixels) - n_val else "train"
+        folder = root / split / classes[int(label)]
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(folder / f"{i:05d}.png")
+
+
+def _folder_transform(val_loader: Any) -> Callable[[Any], torch.Tensor]:
+    """Hidden images (uint8 HWC arrays) through the validation loader's own transform."""
+    from PIL import Image
+
+    dataset = getattr(val_loader, "dataset", None)
+    transform = getattr(dataset, "transform", None)
+
+    def to_input(pixels: Any) -> torch.Tensor:
+        images = [Image.fromarray(np.ascontiguousarray(p, dtype=np.uint8)).convert("RGB") for p in np.asarray(pixels)]
+        if transform is None:
+            return torch.stack([torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1) for im in images])
+        out = [transform(im) for im in images]
+        if not all(isinstance(t, torch.Tensor) for t in out):
+            raise kit.ContractError("the validation loader's transform must turn an image into a tensor (add ToTensor())")
+        return torch.stack(out)
+
+    return to_input
+
+
+def _train_from_folder(learner: ModuleType, data: dict[str, Any], contract: dict[str, Any], seed: int,
+                       budget_s: float, phase: Callable[[str], None]) -> tuple[nn.Module, Callable[[Any], torch.Tensor], Any]:
+    spec = contract["train"]
+    pixels, labels = (np.asarray(data[name]) for name in spec["arrays"])
+    root = Path(tempfile.mkdtemp(prefix="images-"))  # the scratch in the sandbox (TMPDIR)
+    write_image_folder(root, pixels, labels, list(spec["classes"]), float(spec.get("val_share", 0.2)))
+    phase("build")
+    made = kit.contract_fn(learner, spec.get("loaders", "make_loaders"))(str(root))
+    if not isinstance(made, tuple) or len(made) != 3:
+        raise kit.ContractError(f"{spec.get('loaders', 'make_loaders')}(root) must return "
+                                "(train_loader, val_loader, class_names)")
+    train_loader, val_loader, class_names = made
+    model = kit.build(learner, *contract["build"].get("args", []))
+    to_input = _folder_transform(val_loader)
+    _smoke_forward(learner, model, contract, to_input(pixels[:2]), phase)
     phase("train")
-    train = kit.contract_fn(learner, contract["train"].get("function", "train"))
-    if contract["train"].get("gives") == "loader":
-        loader = kit.make_loader(*(a.numpy() for a in arrays), batch_size=int(contract["train"].get("batch_size", 64)),
-                                 seed=seed)
-        train(model, loader, time_budget_s=budget_s)
-    else:
-        train(model, *arrays, time_budget_s=budget_s)
-    return model
+    kit.contract_fn(learner, spec.get("function", "train"))(model, train_loader, time_budget_s=budget_s)
+    shutil.rmtree(root, ignore_errors=True)  # hidden images go through the transform, not through files
+    return model, to_input, class_names
 
 
 _trace_sink: Callable[[list[dict[str, Any]]], None] | None = None
@@ -108,7 +172,8 @@ def facts_of(model: nn.Module) -> dict[str, Any]:
     return out
 
 
-def predict_phase(learner: ModuleType, model: nn.Module, inputs: dict[str, Any], contract: dict[str, Any]) -> dict[str, Any]:
+def predict_phase(learner: ModuleType, model: nn.Module, inputs: dict[str, Any], contract: dict[str, Any],
+                  to_input: Callable[[Any], torch.Tensor] = _tensor) -> dict[str, Any]:
     predict = contract["predict"]
     run = raw_predictor(learner, model, contract)
     calls: list[int] = []
@@ -116,7 +181,7 @@ def predict_phase(learner: ModuleType, model: nn.Module, inputs: dict[str, Any],
     hooks = [m.register_forward_hook(lambda *_: calls.append(1)) for m in rnns]
     out: dict[str, Any] = {}
     try:
-        x = _tensor(inputs[predict["input"]])
+        x = to_input(inputs[predict["input"]])
         started = time.monotonic()
         with kit.evaluating(model):
             raw = kit.batched(run, x, int(predict.get("batch_size", 250)), "the prediction")
@@ -129,13 +194,13 @@ def predict_phase(learner: ModuleType, model: nn.Module, inputs: dict[str, Any],
     for key, value in inputs.items():  # training rows: the same post-processing as the hidden ones
         if key.startswith(FIT_PREFIX) and cheap:
             with contextlib.suppress(Exception), kit.evaluating(model):
-                out[key] = post_process(kit.batched(run, _tensor(value), int(predict.get("batch_size", 250)),
+                out[key] = post_process(kit.batched(run, to_input(value), int(predict.get("batch_size", 250)),
                                                     "the prediction"), str(predict.get("output", "raw")))
     for key, value in inputs.items():  # probes: the raw output, for shape and determinism checks
         if key.startswith(PROBE_PREFIX):
             try:
                 with kit.evaluating(model):
-                    out[key] = kit.to_numpy(run(_tensor(value)), "the prediction")
+                    out[key] = kit.to_numpy(run(to_input(value)), "the prediction")
             except Exception as exc:  # a probe that fails is reported, not fatal: the check says why
                 out[key + ":error"] = f"{type(exc).__name__}: {exc}"[:300]
     return out
@@ -149,22 +214,25 @@ def main(channel: Channel, job: dict[str, Any]) -> None:
         channel.send("phase", name=name)
 
     global _trace_sink
-    _trace_sink = lambda rows: channel.send("trace", rows=rows)  # noqa: E731
+    _trace_sink = lambda rows: channel.send("trace", {"rows": rows})  # noqa: E731
 
     data = channel.recv()["payload"]
     progress = kit.ProgressHooks(channel.send)
     progress.install()
     phase("load")
     learner = kit.load_learner_module(job["source"], job["filename"])
-    model = train_phase(learner, data, contract, int(params["run_seed"]), float(params["time_budget_s"]), phase)
+    model, to_input, class_names = train_phase(learner, data, contract, int(params["run_seed"]),
+                                               float(params["time_budget_s"]), phase)
     progress.remove()
     phase("facts")
     facts = facts_of(model)
+    if isinstance(class_names, (list, tuple)):
+        facts["class_names"] = [str(c)[:60] for c in list(class_names)[:MAX_CLASS_NAMES]]
     facts["_losses"] = np.asarray(progress.losses, dtype=np.float32)
     facts["_steps"] = progress.steps
     channel.send("facts", facts)
     inputs = channel.recv()["payload"]
     phase("predict")
-    predictions = predict_phase(learner, model, inputs, contract)
+    predictions = predict_phase(learner, model, inputs, contract, to_input)
     kit.flush_output()
     channel.send("predictions", predictions)

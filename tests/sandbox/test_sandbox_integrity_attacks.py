@@ -168,7 +168,7 @@ async def test_a_diverging_loss_is_a_teaching_verdict_not_an_error(sandbox: Sand
     events: list[dict[str, object]] = []
     report = await grade(challenge, Submission({"submission.py": DIVERGES}), sandbox, on_event=events.append)
     assert report.status == "failed", (report.status, [c.message for c in report.checks])
-    note = next((c for c in report.checks if c.name == "training_diverged"), None)
-    assert note is not None, (report.checks, report.losses[:5])
-    assert note.warning and "learning rate" in note.message
+    note = next((d for d in report.diagnoses if d.name == "loss_diverged"), None)
+    assert note is not None, (report.diagnoses, report.losses[:5])
+    assert note.kind == "actionable" and "nan" in note.evidence and "learning rate" in note.next_step
     assert any(e.get("type") == "progress" for e in events)  # progress kept flowing with a NaN loss

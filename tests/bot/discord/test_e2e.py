@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -25,6 +26,8 @@ from simcord_helpers import GradingWorker, wait_until
 
 from bot.service import TutorService
 from storage import repository as repo
+
+SHAPES = Path(__file__).resolve().parents[3] / "challenges" / "content" / "shapes_classifier"
 
 PASSING = b'''
 import time
@@ -132,6 +135,15 @@ async def test_learner_lists_shows_submits_and_climbs_the_leaderboard(simcord_en
     assert title(failing).startswith("💥")
     assert "Syntax error" in (embed_of(failing).description or "")  # type: ignore[union-attr]
 
+    # A model that fails at its third layer: the verdict shows the layer table up to it, and why.
+    third = (SHAPES / "cases" / "fails_at_third_layer.py").read_bytes()
+    traced = await alice.slash(channel, "challenge submit", challenge="shapes-classifier", file=("third.py", third))
+    await wait_until(env, lambda: graded(traced), timeout=120, what="the shape-trace verdict")
+    fields = {f.name: f.value for f in embed_of(traced).fields}  # type: ignore[union-attr]
+    table = fields["Layer by layer (a probe batch of 2)"]
+    assert "Conv2d" in table and "ReLU" in table and "FAILED" in table and "6272" in table, table
+    assert "tensor shapes did not fit" in fields["What the run shows"]
+
     # A passing solution through the Submit button and the code modal; watch the live message.
     modal = await alice.click(shown.response, label="Submit")
     assert modal.modal is not None
@@ -153,6 +165,7 @@ async def test_learner_lists_shows_submits_and_climbs_the_leaderboard(simcord_en
     verdict = embed_of(passing)
     assert verdict is not None and verdict.title and verdict.title.startswith("✅"), (verdict and verdict.description, verdict and verdict.fields)
     assert verdict.image.url == "attachment://loss.png"
+    assert "🎉" in {f.name: f.value for f in verdict.fields}["What the run shows"]  # celebratory, never urgent
     assert any(a.filename == "loss.png" for a in passing.response.attachments)
     assert passing.response.components  # Resubmit / Ask a mentor
 
