@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from challenges.datagen.audio import make_audio_clips
 from challenges.datagen.segmentation import make_segmentation
 from challenges.datagen.shapes import (
     DATA_VERSION,
@@ -55,6 +56,7 @@ GENERATORS: dict[str, Generator] = {
     "denoise-pairs": _denoise_pairs,
     "tagging": _tagging,
     "shapes-rgb": make_shapes_rgb,
+    "audio-clips": make_audio_clips,
 }
 
 __all__ = [

@@ -99,3 +99,29 @@ def test_generation_is_fast() -> None:
     make_tagging(4000, 1)
     make_tagging(1000, 2)
     assert time.process_time() - start < 1.5
+
+
+def test_audio_clips_pair_classes_whose_average_spectra_match() -> None:
+    from challenges.datagen import GENERATORS
+
+    a = GENERATORS["audio-clips"](300, 5, noise=0.0)
+    b = GENERATORS["audio-clips"](300, 5, noise=0.0)
+    assert a["wave"].shape == (300, 1, 4000) and a["wave"].dtype == np.float32 and a["y"].dtype == np.int64
+    assert np.array_equal(a["wave"], b["wave"]) and set(np.unique(a["y"])) == set(range(6))
+    spectrum = np.abs(np.fft.rfft(a["wave"][:, 0], axis=1))
+    up, down = spectrum[a["y"] == 2].mean(0), spectrum[a["y"] == 3].mean(0)
+    low = spectrum[a["y"] == 0].mean(0)
+    assert np.corrcoef(up, down)[0, 1] > 0.95  # the same frequencies, in opposite order
+    assert np.corrcoef(up, low)[0, 1] < 0.6
+
+
+def test_rgb_shapes_are_png_pixels_with_colour_independent_of_class() -> None:
+    from challenges.datagen import GENERATORS
+
+    d = GENERATORS["shapes-rgb"](2000, 3, size=32)
+    assert d["png"].shape == (2000, 32, 32, 3) and d["png"].dtype == np.uint8
+    assert np.allclose(d["x"], d["png"].transpose(0, 3, 1, 2) / 255, atol=1e-6)
+    per_image = d["x"].mean(axis=(2, 3))
+    hue = per_image / per_image.sum(axis=1, keepdims=True)  # the colour, whatever the shape's area
+    means = [hue[d["y"] == k].mean(axis=0) for k in range(4)]
+    assert np.ptp(np.stack(means), axis=0).max() < 0.02  # no class is told by its colour
