@@ -34,6 +34,8 @@ from sandbox.core.supervisor import EventHandler, Reply, Sandbox
 from sandbox.lint import check_source
 
 T = TypeVar("T")
+MAX_FOLLOW_UPS = 3  # jobs after the first that one grading may run
+MAX_KEPT_OUTPUT = 1 << 20
 log = logging.getLogger(__name__)
 
 #: Our files a grading job may see besides the core: the sandbox-side halves of kinds and of
@@ -192,6 +194,7 @@ async def grade(
     conversation = _Conversation(exchange)
     outcome = await sandbox.run(job_spec(plan, base_limits or Limits(), device), conversation=conversation,
                                 on_event=on_event)
+    outcome = await _follow_ups(exchange, outcome, sandbox, base_limits or Limits(), device, on_event, conversation)
     try:
         report = await loop.run_in_executor(None, conclude, challenge, exchange, outcome, dict(plan.phases))
         report.timings = _timings(outcome, conversation, time.perf_counter() - started)
@@ -199,6 +202,32 @@ async def grade(
         return failure(challenge.id, "infrastructure", "grader",
                        f"The grader failed ({type(exc).__name__}); this does not count against you.")
     return with_feedback(challenge, submission, report, exchange, outcome)
+
+
+async def _follow_ups(exchange: Exchange, outcome: JobOutcome, sandbox: Sandbox, base: Limits, device: str,
+                      on_event: EventHandler | None, conversation: _Conversation) -> JobOutcome:
+    """Run the jobs an exchange asks for after the first (each a fresh process); the first that
+    does not end well is the outcome, and every job's output is kept."""
+    for _ in range(MAX_FOLLOW_UPS):
+        if outcome.status != "ok" or not exchange.finished:
+            return outcome
+        try:
+            plan = exchange.next_plan()
+        except Exception as exc:  # a bug of ours: never the learner's verdict
+            log.exception("next_plan failed")
+            outcome.status, outcome.error = "infrastructure", f"the grader could not plan the next job ({type(exc).__name__})"
+            return outcome
+        if plan is None:
+            return outcome
+        exchange.finished = False
+        follow = _Conversation(exchange)
+        nxt = await sandbox.run(job_spec(plan, base, device), conversation=follow, on_event=on_event)
+        conversation.trusted_s += follow.trusted_s
+        nxt.stdout = (outcome.stdout + nxt.stdout)[-MAX_KEPT_OUTPUT:]
+        nxt.stderr = (outcome.stderr + nxt.stderr)[-MAX_KEPT_OUTPUT:]
+        nxt.wall_s += outcome.wall_s
+        outcome = nxt
+    return outcome
 
 
 def phase_durations(outcome: JobOutcome) -> dict[str, float]:

@@ -112,6 +112,12 @@ class Exchange(ABC):
     def evaluate(self, run: RunRecord) -> Evaluation:
         """Checks and metrics once the sandbox is done (the driver handles crashes and timeouts)."""
 
+    def next_plan(self) -> SandboxPlan | None:
+        """After a job whose conversation finished: another job to run (a fresh process, e.g. to
+        load an artifact without the learner's module), or None. When it returns a plan, the
+        driver clears ``finished`` and drives ``opening``/``receive`` again for that job."""
+        return None
+
     def run_facts(self) -> dict[str, Any]:
         """What this exchange learned of the run that feedback can diagnose (``challenges.feedback``):
         the metric against chance and baseline, steps, budgets, a shape trace. Empty by default."""
@@ -126,14 +132,16 @@ class Call:
     """One call the grader makes in the sandbox: ``function(*args, **kwargs)`` of the learner's
     module, or, with ``scenario``, the named function of the challenge's ``inside.py`` given the
     learner's module and the args (for set-ups plain data cannot describe: patched torch, files
-    in scratch, hooked modules). Args are plain JSON values."""
+    in scratch, hooked modules). Args are plain JSON values. A follow-up call (``hooks.followup``)
+    runs in a fresh job without the learner's module; ``blob`` hands it the bytes an earlier call
+    returned (an exported artifact) as its first argument."""
 
     id: str
     function: str
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
     scenario: str | None = None
-
+    blob: str | None = None  # follow-up calls: the id of an earlier call whose returned bytes come first
 
 @dataclass(frozen=True)
 class CallResult:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 INSIDE = "challenges.kinds.functions_inside"
 ARRAY_PREFIX = "r:"
+BLOB_PREFIX = "b:"
 START_S = 30.0
 MAX_WIRE_DEPTH = 100  # nesting of one returned value (the channel's header is bounded the same way)
 MAX_WIRE_DIMS = 32
@@ -114,6 +115,8 @@ class FunctionsExchange(Exchange):
         assert hooks is not None
         self.calls: list[Call] = list(hooks.calls(random.Random(draw_seed() if seed is None else seed)))
         self.results: dict[str, CallResult] = {}
+        self.stage = 1  # 2: the follow-up calls, in a fresh job without the learner's module
+        self.follow_calls: list[Call] = []
 
     @property
     def plan(self) -> SandboxPlan:
@@ -126,9 +129,33 @@ class FunctionsExchange(Exchange):
         )
 
     def opening(self) -> list[Message]:
-        calls = [{"id": c.id, "function": c.function, "args": list(c.args), "kwargs": c.kwargs, "scenario": c.scenario}
-                 for c in self.calls]
-        return [Message("calls", {"calls": calls})]
+        current = self.calls if self.stage == 1 else self.follow_calls
+        calls = [{"id": c.id, "function": c.function, "args": list(c.args), "kwargs": c.kwargs, "scenario": c.scenario,
+                  "blob": c.blob} for c in current]
+        payload: dict[str, Any] = {"calls": calls}
+        for c in current:  # an earlier call's returned bytes, as a frame
+            earlier = self.results.get(c.blob) if c.blob else None
+            if earlier is not None and isinstance(earlier.value, np.ndarray):
+                payload[BLOB_PREFIX + c.id] = earlier.value
+        return [Message("calls", payload)]
+
+    def next_plan(self) -> SandboxPlan | None:
+        """The challenge's follow-up calls (``hooks.followup(calls, results)``), in a fresh job that
+        never imports the learner's module: an exported artifact must load on its own."""
+        hooks = self.challenge.hooks
+        if self.stage != 1 or hooks is None or not hasattr(hooks, "followup"):
+            return None
+        self.stage = 2
+        self.follow_calls = list(hooks.followup(self.calls, self.results) or [])
+        if not self.follow_calls:
+            return None
+        lim = self.challenge.spec.limits
+        phases = {"start": START_S, "load": lim.load_s, "calls": lim.call_s}
+        return SandboxPlan(
+            entry=INSIDE, source="", filename="fresh.py", params={"inside": self.challenge.inside_module, "fresh": True},
+            phases=phases, total_s=sum(phases.values()), memory_mb=lim.memory_mb, threads=lim.threads,
+            device=self.challenge.spec.device,
+        )
 
     def receive(self, message: Message) -> list[Message]:
         if message.kind != "results" or self.finished:
@@ -137,7 +164,7 @@ class FunctionsExchange(Exchange):
         raw_values, raw_errors = payload.get("values"), payload.get("errors")
         values: dict[str, Any] = raw_values if isinstance(raw_values, dict) else {}
         errors: dict[str, Any] = raw_errors if isinstance(raw_errors, dict) else {}
-        for call in self.calls:
+        for call in self.calls if self.stage == 1 else self.follow_calls:
             error = errors.get(call.id)
             array = payload.get(ARRAY_PREFIX + call.id)
             if isinstance(error, str):
@@ -160,7 +187,7 @@ class FunctionsExchange(Exchange):
     def evaluate(self, run: RunRecord) -> Evaluation:
         hooks = self.challenge.hooks
         assert hooks is not None
-        return tally(list(hooks.judge(self.calls, self.results)), "cases")
+        return tally(list(hooks.judge(self.calls + self.follow_calls, self.results)), "cases")
 
 
 class FunctionsKind(Kind):

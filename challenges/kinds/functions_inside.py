@@ -17,6 +17,7 @@ from challenges.kinds import inside_kit as kit
 from challenges.kinds.base import Channel
 
 ARRAY_PREFIX = "r:"
+BLOB_PREFIX = "b:"
 MAX_ERROR = 500
 
 
@@ -44,9 +45,11 @@ def _jsonable(value: Any) -> Any:
 
 def main(channel: Channel, job: dict[str, Any]) -> None:
     params = job["params"]
-    calls = channel.recv()["payload"].get("calls", [])
+    message = channel.recv()["payload"]
+    calls = message.get("calls", [])
     channel.send("phase", name="load")
-    learner = kit.load_learner_module(job["source"], job["filename"])
+    # A fresh job (follow-up calls) never imports the learner's module: what it loads must stand alone.
+    learner = None if params.get("fresh") else kit.load_learner_module(job["source"], job["filename"])
     scenarios = importlib.import_module(params["inside"]) if params.get("inside") else None
     channel.send("phase", name="calls")
     values: dict[str, Any] = {}
@@ -59,8 +62,12 @@ def main(channel: Channel, job: dict[str, Any]) -> None:
                 if scenarios is None:
                     raise RuntimeError("this challenge has no scenarios")
                 fn = getattr(scenarios, str(call["scenario"]))
-                result = fn(learner, *call.get("args", []), **call.get("kwargs", {}))
+                blob = message.get(BLOB_PREFIX + cid)
+                args = ([blob] if call.get("blob") else []) + list(call.get("args", []))
+                result = fn(learner, *args, **call.get("kwargs", {}))
             else:
+                if learner is None:
+                    raise RuntimeError("a fresh job calls scenarios only")
                 fn = kit.contract_fn(learner, str(call["function"]))
                 result = fn(*call.get("args", []), **call.get("kwargs", {}))
             wire = to_wire(result, f"{call['function']}()")
