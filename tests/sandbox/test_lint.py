@@ -219,3 +219,15 @@ def test_a_challenge_grant_lifts_the_import_rule_for_that_module_only() -> None:
     assert any(v.is_error for v in check_source("import os\nos.fork()\n", {"os"}))
     assert any(v.is_error for v in check_source("import subprocess\n", {"subprocess", "os"}))
     assert "subprocess" not in GRANTABLE_IMPORTS and "sys" not in GRANTABLE_IMPORTS
+
+
+def test_the_catalogue_can_grant_exactly_what_the_lint_honours() -> None:
+    """challenges may not import the sandbox, so ChallengeSpec.lint_allow spells the grantable
+    modules out as a Literal: it must name exactly GRANTABLE_IMPORTS."""
+    from typing import get_args
+
+    from challenges.catalogue import ChallengeSpec
+    from sandbox.lint import GRANTABLE_IMPORTS
+
+    (literal,) = get_args(ChallengeSpec.model_fields["lint_allow"].annotation)
+    assert set(get_args(literal)) == GRANTABLE_IMPORTS
