@@ -138,6 +138,8 @@ class ChallengeSpec(BaseModel):
     questions: list[Question] = Field(default_factory=list)
     pass_mark: int | None = None  # quizzes: correct answers needed
     diagnoses: list[DeclaredDiagnosis] = Field(default_factory=list)  # the challenge's classic mistakes
+    #: modules the contract needs beyond the lint's allow-list (sandbox.lint.GRANTABLE_IMPORTS)
+    lint_allow: list[Literal["os", "pathlib", "glob"]] = Field(default_factory=list)
 
     @property
     def sections(self) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def precheck(challenge: Challenge, submission: Submission) -> Report | None:
         return failure(cid, "error", "load", f"Syntax error at {where}: {exc.msg}. Fix it and resubmit.")
     except (RecursionError, MemoryError, ValueError):
         return failure(cid, "rejected", "load", "The file nests too deeply for the parser; simplify the expression.")
-    violations = [v for v in check_source(source) if v.is_error]  # warnings: advice, see lint.lint_warnings
+    violations = [v for v in check_source(source, set(challenge.spec.lint_allow)) if v.is_error]  # warnings: advice
     if violations:
         return Report(cid, "rejected", [Check("policy", False, f"line {v.line}: {v.message}") for v in violations[:10]])
     return None

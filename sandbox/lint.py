@@ -71,6 +71,11 @@ BLOCKED_CALLS = {
     "vars": "exposes an object's internals", "locals": "exposes the frame's variables",
     "breakpoint": "starts a debugger", "open_code": "opens code files",
 }
+#: Modules a challenge may grant its learners on top of ``ALLOWED_IMPORTS`` (``lint_allow`` in its
+#: challenge.toml) because its contract needs them: C2.3 reads cgroup files and ``os.cpu_count()``.
+#: A grant lifts the import rule for that module only: blocked attributes (``os.system``,
+#: ``os.fork``...) and blocked calls stay refused, and the kernel sandbox stays the boundary.
+GRANTABLE_IMPORTS = frozenset({"os", "pathlib", "glob"})
 #: Modules that are no business of a challenge, when reached as an attribute of another module
 #: (``torch.os``, ``torch.serialization.os``, ``np.sys``): libraries import them for their own use.
 #: Not ``signal`` or ``multiprocessing``: ``torch.signal`` and ``torch.multiprocessing`` are torch's own.
@@ -236,7 +241,8 @@ def _imported_names(tree: ast.AST) -> set[str]:
 
 
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, imported: set[str]) -> None:
+    def __init__(self, imported: set[str], granted: frozenset[str] = frozenset()) -> None:
+        self.granted = granted  # modules this challenge grants (GRANTABLE_IMPORTS only)
         self.violations: list[Violation] = []
         self.imported = imported  # names that hold a module (or one of its members)
         self.calls_seen: set[int] = set()  # `torch.load` nodes already judged as a call
@@ -253,6 +259,8 @@ class _Visitor(ast.NodeVisitor):
 
     def _check_module(self, node: ast.AST, name: str) -> None:
         top = name.split(".")[0]
+        if top in self.granted:
+            return
         for blocked, why in BLOCKED_IMPORT_REASONS.items():
             if name == blocked or name.startswith(blocked + "."):
                 self.flag(node, f"`import {name}` is not available in challenges: {why}. "
@@ -363,13 +371,15 @@ class _Visitor(ast.NodeVisitor):
                             "classes, globals or frames), which challenges don't need; remove it.")
 
 
-def check_source(source: str) -> list[Violation]:
-    """Every finding in a learner's source, errors and warnings; no errors means the lint lets it through."""
+def check_source(source: str, granted: frozenset[str] | set[str] = frozenset()) -> list[Violation]:
+    """Every finding in a learner's source, errors and warnings; no errors means the lint lets it through.
+    ``granted``: modules the challenge's contract needs (its ``lint_allow``); only names in
+    ``GRANTABLE_IMPORTS`` count, whatever else is passed."""
     if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
         return [Violation(0, f"the file is over {MAX_SOURCE_BYTES // 1000} KB; challenges need far less.")]
     try:
         tree = ast.parse(source)
-        visitor = _Visitor(_imported_names(tree))
+        visitor = _Visitor(_imported_names(tree), frozenset(granted) & GRANTABLE_IMPORTS)
         visitor.visit(tree)
         found = {(v.line, v.message): v for v in _restricted_findings(source) + visitor.violations}
     except SyntaxError as exc:

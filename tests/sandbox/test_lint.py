@@ -205,3 +205,29 @@ def test_sandbox_run_cli_rejects_errors_only(tmp_path: Path) -> None:
     result = json.loads(proc.stdout)
     assert result["status"] == "rejected" and proc.returncode == 1
     assert {v["severity"] for v in result["violations"]} == {"error", "warning"}
+
+
+def test_a_challenge_grant_lifts_the_import_rule_for_that_module_only() -> None:
+    """``lint_allow`` (C2.3 reads cgroup files): `import os` passes when granted, its dangerous
+    attributes stay refused, and a module outside GRANTABLE_IMPORTS cannot be granted."""
+    from sandbox.lint import GRANTABLE_IMPORTS
+
+    source = "import os\nfrom pathlib import Path\nn = os.cpu_count()\np = Path('/sys/fs/cgroup')\n"
+    assert any(v.is_error for v in check_source(source))
+    assert not any(v.is_error for v in check_source(source, {"os", "pathlib"}))
+    assert any(v.is_error for v in check_source("import os\nos.system('id')\n", {"os"}))
+    assert any(v.is_error for v in check_source("import os\nos.fork()\n", {"os"}))
+    assert any(v.is_error for v in check_source("import subprocess\n", {"subprocess", "os"}))
+    assert "subprocess" not in GRANTABLE_IMPORTS and "sys" not in GRANTABLE_IMPORTS
+
+
+def test_the_catalogue_can_grant_exactly_what_the_lint_honours() -> None:
+    """challenges may not import the sandbox, so ChallengeSpec.lint_allow spells the grantable
+    modules out as a Literal: it must name exactly GRANTABLE_IMPORTS."""
+    from typing import get_args
+
+    from challenges.catalogue import ChallengeSpec
+    from sandbox.lint import GRANTABLE_IMPORTS
+
+    (literal,) = get_args(ChallengeSpec.model_fields["lint_allow"].annotation)
+    assert set(get_args(literal)) == GRANTABLE_IMPORTS
