@@ -40,9 +40,11 @@ def build(seed: int) -> ServingNet:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = ServingNet()
-        with torch.no_grad():
-            model.features[1].running_mean.uniform_(-0.5, 0.5)
-            model.features[1].running_var.uniform_(0.5, 2.0)
+        norm = model.features[1]
+        assert isinstance(norm, nn.BatchNorm2d)
+        with torch.no_grad():  # statistics as if trained, so eval mode differs from train mode
+            norm.running_mean.uniform_(-0.5, 0.5)
+            norm.running_var.uniform_(0.5, 2.0)
     return model
 
 
