@@ -41,7 +41,7 @@ def build(seed: int) -> ServingNet:
         torch.manual_seed(seed)
         model = ServingNet()
         norm = model.features[1]
-        assert isinstance(norm, nn.BatchNorm2d)
+        assert isinstance(norm, nn.BatchNorm2d) and norm.running_mean is not None and norm.running_var is not None
         with torch.no_grad():  # statistics as if trained, so eval mode differs from train mode
             norm.running_mean.uniform_(-0.5, 0.5)
             norm.running_var.uniform_(0.5, 2.0)
