@@ -66,7 +66,7 @@ def _rss_mb() -> float:
 
 
 async def test_two_hundred_hostile_submissions_leave_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sandbox.driver.check_source", lambda source: [])
+    monkeypatch.setattr("sandbox.driver.check_source", lambda source, *_, **__: [])
     url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'tutor.db'}"
     settings = Settings(_env_file=None, database_url=url, submit_cooldown_s=0.0, job_memory_mb=1024)  # type: ignore[call-arg]
     async with tutor_service(settings) as service:

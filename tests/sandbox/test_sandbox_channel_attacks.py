@@ -337,7 +337,7 @@ async def test_channel_attack_through_the_grader(sandbox: Sandbox, attack: Chann
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Class 6: every sample, from learner code through the real graded path, ends as a clear
     verdict with sanitised events; nothing is left behind."""
-    monkeypatch.setattr("sandbox.driver.check_source", lambda source: [])  # as if it slipped past the lint
+    monkeypatch.setattr("sandbox.driver.check_source", lambda source, *_, **__: [])  # as if it slipped past the lint
     front = FrontEnd()
     started = time.monotonic()
     report = await grade(_challenge("shapes-classifier"), Submission({"submission.py": attack.source}), sandbox,
@@ -357,7 +357,7 @@ async def test_channel_attack_through_the_grader(sandbox: Sandbox, attack: Chann
 async def test_results_attack_through_the_grader(sandbox: Sandbox, attack: ChannelAttack,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Class 6, functions kind: forged results from inside a call of the learner's function."""
-    monkeypatch.setattr("sandbox.driver.check_source", lambda source: [])
+    monkeypatch.setattr("sandbox.driver.check_source", lambda source, *_, **__: [])
     report = await grade(_challenge("install-command"), Submission({"submission.py": attack.source}), sandbox)
     messages = " | ".join(c.message for c in report.checks)
     assert report.status in attack.verdicts, (report.status, messages[:600], report.stderr[-600:])

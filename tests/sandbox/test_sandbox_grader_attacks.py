@@ -89,7 +89,7 @@ def train(model, loader, time_budget_s):
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_grader_attack_never_passes(sandbox: Sandbox, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # As if the sample had slipped past the lint layer: the boundary must hold on its own.
-    monkeypatch.setattr("sandbox.driver.check_source", lambda source: [])
+    monkeypatch.setattr("sandbox.driver.check_source", lambda source, *_, **__: [])
     challenge = load_catalogue().get("shapes-classifier")
     if challenge is None:
         pytest.skip("the shapes-classifier challenge is not in the catalogue")

@@ -119,7 +119,7 @@ ATTACKS = {
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 async def test_integrity_attack_never_passes(sandbox: Sandbox, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sandbox.driver.check_source", lambda source: [])
+    monkeypatch.setattr("sandbox.driver.check_source", lambda source, *_, **__: [])
     challenge = load_catalogue().get("shapes-classifier")
     assert challenge is not None
     source, statuses, where = ATTACKS[name]
@@ -136,7 +136,7 @@ async def test_integrity_attack_never_passes(sandbox: Sandbox, name: str, monkey
 async def test_the_seed_search_wins_against_a_fixed_seed(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     """The attack is real: against the old fixed test seed it returns the hidden labels. Only the
     per-run 64-bit seed from ``secrets`` stops it (the test above)."""
-    monkeypatch.setattr("sandbox.driver.check_source", lambda source: [])
+    monkeypatch.setattr("sandbox.driver.check_source", lambda source, *_, **__: [])
     challenge = load_catalogue().get("shapes-classifier")
     assert challenge is not None
     report = await grade(challenge, Submission({"submission.py": SEED_SEARCH}), sandbox, seed=51977)

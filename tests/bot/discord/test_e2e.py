@@ -115,7 +115,7 @@ async def test_learner_lists_shows_submits_and_climbs_the_leaderboard(simcord_en
     _guild, channel, alice, bob = await world(env)
 
     listed = await alice.slash(channel, "challenge list")
-    assert "shapes-classifier" in (embed_of(listed).description or "")  # type: ignore[union-attr]
+    assert "install-command" in (embed_of(listed).description or "")  # type: ignore[union-attr]  # page 1
 
     choices = await alice.autocomplete(channel, "challenge show", "challenge", "shapes")
     assert choices and choices[0]["value"] == "shapes-classifier" and len(choices) <= 25
