@@ -42,9 +42,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]  # sandbox/core/pool.py -> th
 #: Modules every zygote imports before forking (learners' usual imports).
 DEFAULT_PRELOAD = (
     "numpy", "torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.optim.lr_scheduler",
-    "torch.utils.data", "torchvision", "torchvision.transforms", "torchvision.models", "torchaudio",
-    "torchaudio.transforms", "math", "random", "collections", "itertools", "functools", "dataclasses",
-    "typing", "sandbox.core.protocol",
+    "torch.utils.data", "torchvision", "torchvision.transforms", "torchvision.transforms.v2",
+    "torchvision.transforms.v2.functional", "torchvision.datasets", "torchvision.models",
+    "torchvision.models.feature_extraction", "torchaudio", "torchaudio.transforms", "torchaudio.functional",
+    "torch.fx", "torch.export", "PIL.Image", "PIL.ImageFile", "PIL.PngImagePlugin", "math", "random", "collections",
+    "itertools", "functools", "dataclasses", "typing", "sandbox.core.protocol",
 )
 #: Project files a job may see (relative to the project root), everything else stays hidden.
 DEFAULT_EXPORT = ("sandbox/__init__.py", "sandbox/core/*.py")
