@@ -40,6 +40,12 @@ def outcome_diagnoses(f: RunFacts) -> list[Diagnosis]:
         return [Diagnosis("out_of_memory", "actionable", f"Your code used more than {limit} during {doing}.",
                           "Keep less alive: append loss.item() (a number), not loss (a tensor with its graph); "
                           "use smaller batches or a smaller model; don't collect tensors in lists.", "outcome")]
+    if f.status == "error" and any(m.startswith("Syntax error") for m in f.failed_messages):
+        where = next(m for m in f.failed_messages if m.startswith("Syntax error")).split(":")[0]
+        return [Diagnosis("syntax_error", "actionable", f"Python could not parse your file ({where}).",
+                          "Look at that line and the one before it: an unclosed bracket or string, a missing colon "
+                          "after def/for/if, or mixed indentation. Run `python -m py_compile yourfile.py` locally.",
+                          "outcome")]
     if f.status == "error":
         found = ERROR_TYPE.search(f.error)
         kind = found.group(1) if found else "an exception"

@@ -260,6 +260,8 @@ async def test_mentor_reviews_and_learner_is_notified_in_a_thread(simcord_env: A
     panel = opened.followups[-1] if opened.followups else opened.response
     assert panel is not None and "def build_model" in (panel.embeds[0].description or "")
     assert panel.attachments  # the full code as a file
+    showed = {f.name: f.value for f in panel.embeds[0].fields}.get("What the run showed", "")
+    assert "could not parse" in showed  # the mentor sees the learner's diagnoses too
 
     form = await mentor.click(panel, label="Needs work")
     assert form.modal is not None
