@@ -39,10 +39,11 @@ from sandbox.core.isolation import JobPlan, RootPlan
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # sandbox/core/pool.py -> the project
 
-#: Modules every zygote imports before forking (learners' usual imports).
+#: Modules every zygote imports before forking (learners' usual imports). torch.save and torch.load
+#: import torch.utils.serialization lazily, on first use: preloaded, every job has it without a read.
 DEFAULT_PRELOAD = (
     "numpy", "torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.optim.lr_scheduler",
-    "torch.utils.data", "torchvision", "torchvision.transforms", "torchvision.models", "torchaudio",
+    "torch.utils.data", "torch.utils.serialization", "torchvision", "torchvision.transforms", "torchvision.models", "torchaudio",
     "torchaudio.transforms", "math", "random", "collections", "itertools", "functools", "dataclasses",
     "typing", "sandbox.core.protocol",
 )
