@@ -104,7 +104,7 @@ def test_resnet18_names_are_torchvisions() -> None:
     import torchvision
 
     names = [n for n, _ in torchvision.models.resnet18(weights=None, num_classes=10).named_parameters()]
-    assert groups_hooks.NAMES == names
+    assert names == groups_hooks.NAMES
     assert len(groups_hooks.ALLOWED) == 17 and "layer4.0.downsample.1.weight" in groups_hooks.NO_DECAY
 
 
@@ -146,7 +146,7 @@ def test_the_payload_runs_when_unpickled_unsafely(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     path = tmp_path / "evil.pt"
     torch.save({"config": surgery_inside._Payload(str(marker))}, path)
-    with pytest.raises(Exception, match="(?i)weights only"):
+    with pytest.raises(Exception, match=r"(?i)weights only"):
         torch.load(path, weights_only=True)
     assert not marker.exists()
     torch.load(path, weights_only=False)

@@ -113,6 +113,8 @@ def surgery(learner: ModuleType, seed: int, num_classes: int, extra_key: str, pr
     model = SmallNet(num_classes)
     head_before = {k: v.detach().clone().numpy() for k, v in model.state_dict().items() if k in HEAD_KEYS}
     returned = _call(learner, model, path)
+    if isinstance(returned, (tuple, list)):  # sets of names are a fair answer too: send them as lists
+        returned = [list(part) if isinstance(part, (set, frozenset)) else part for part in returned]
     after = {k[:100]: v.detach().cpu().numpy() for k, v in list(model.state_dict().items())[:64]}
     return {"state": after, "head_before": head_before, "returned": kit.plain(returned, "load_checkpoint()")}
 
