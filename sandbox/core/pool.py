@@ -39,11 +39,13 @@ from sandbox.core.isolation import JobPlan, RootPlan
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # sandbox/core/pool.py -> the project
 
-#: Modules every zygote imports before forking (learners' usual imports).
+#: Modules every zygote imports before forking (learners' usual imports). Some load lazily on first
+#: use (torch.save/load's torch.utils.serialization; torchvision.transforms.v2 costs 3.8 s cold
+#: here): preloaded, no job pays for them inside its phases.
 DEFAULT_PRELOAD = (
     "numpy", "torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.optim.lr_scheduler",
-    "torch.utils.data", "torchvision", "torchvision.transforms", "torchvision.transforms.v2",
-    "torchvision.transforms.v2.functional", "torchvision.datasets", "torchvision.models",
+    "torch.utils.data", "torch.utils.serialization", "torchvision", "torchvision.transforms",
+    "torchvision.transforms.v2", "torchvision.transforms.v2.functional", "torchvision.datasets", "torchvision.models",
     "torchvision.models.feature_extraction", "torchaudio", "torchaudio.transforms", "torchaudio.functional",
     "torch.fx", "torch.export", "PIL.Image", "PIL.ImageFile", "PIL.PngImagePlugin", "math", "random", "collections",
     "itertools", "functools", "dataclasses", "typing", "sandbox.core.protocol",
