@@ -11,7 +11,9 @@ each run's freshly drawn test split, so a random test seed per run stays cheap:
 * ``unidirectional-lstm``: a causal LSTM tagger trained on the same data with a fixed step count;
 * ``intensity-threshold``: a per-pixel class from intensity thresholds fitted on the training split;
 * ``time-averaged-log-mel``: logistic regression on each clip's log-mel spectrum averaged over time
-  (what a model that ignores the course in time can reach).
+  (what a model that ignores the course in time can reach);
+* ``bag-of-words``: logistic regression on unigram counts of whitespace tokens (what a text model
+  that ignores word order can reach; order-dependent text challenges must stay clearly above it).
 """
 
 from __future__ import annotations
@@ -207,7 +209,33 @@ def _mel_average_score(state: Any, test: Arrays, params: Mapping[str, Any]) -> d
     return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
 
 
+def _word_counts(texts: np.ndarray, vocab: Mapping[str, int]) -> np.ndarray:
+    counts = np.zeros((len(texts), len(vocab)), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in str(text).split():
+            col = vocab.get(word)
+            if col is not None:
+                counts[row, col] += 1.0
+    return counts
+
+
+def _bow_fit(train: Arrays, params: Mapping[str, Any]) -> Any:
+    words = sorted({w for text in train[params["input"]] for w in str(text).split()})
+    vocab = {w: i for i, w in enumerate(words)}
+    model = fit_linear_on_pixels(_word_counts(train[params["input"]], vocab), train[params["label"]],
+                                 int(params["num_classes"]), steps=300)
+    return model, vocab
+
+
+def _bow_score(state: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    model, vocab = state
+    with torch.no_grad():
+        pred = model(torch.from_numpy(_word_counts(test[params["input"]], vocab))).argmax(1).numpy()
+    return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
+
+
 BASELINES: dict[str, Baseline] = {
+    "bag-of-words": Baseline("bag-of-words", _bow_fit, _bow_score),
     "time-averaged-log-mel": Baseline("time-averaged-log-mel", _mel_average_fit, _mel_average_score),
     "intensity-threshold": Baseline("intensity-threshold", _intensity_fit, _intensity_score),
     "linear-on-pixels": Baseline("linear-on-pixels", _linear_fit, _linear_score),

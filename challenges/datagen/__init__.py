@@ -25,6 +25,7 @@ from challenges.datagen.shapes import (
     render_shapes,
 )
 from challenges.datagen.tagging import make_tagging, randomise_future, tagging_labels
+from challenges.datagen.topics import TOPIC_NAMES, make_topics
 
 #: A generator: (n, seed, **params) -> named arrays. Trained challenges name one in their TOML.
 Generator = Callable[..., dict[str, np.ndarray]]
@@ -57,17 +58,20 @@ GENERATORS: dict[str, Generator] = {
     "tagging": _tagging,
     "shapes-rgb": make_shapes_rgb,
     "audio-clips": make_audio_clips,
+    "topics": make_topics,
 }
 
 __all__ = [
     "DATA_VERSION",
     "GENERATORS",
     "SHAPE_NAMES",
+    "TOPIC_NAMES",
     "add_noise",
     "make_denoise_pairs",
     "make_segmentation",
     "make_shapes",
     "make_tagging",
+    "make_topics",
     "randomise_future",
     "render_shapes",
     "tagging_labels",

@@ -75,6 +75,11 @@ _RAISES = '''
 def {build}(*args, **kwargs):  # common case: building fails
     raise RuntimeError("the model could not be built")
 '''
+_RAISES_TRAIN = '''
+
+def {train}(*args, **kwargs):  # common case: training fails
+    raise RuntimeError("the classifier could not be trained")
+'''
 _HANGS = '''
 
 def {train}(*args, **kwargs):  # common case: training ignores time_budget_s
@@ -124,8 +129,10 @@ def {predict}(model, x):  # common case: the prediction is broken
 '''
 
 
-def common_python_cases(challenge: Challenge, *, build: str, train: str, predict: str | None) -> list[CommonCase]:
-    """The common bad submissions of a one-file trained challenge, from its reference and starter."""
+def common_python_cases(challenge: Challenge, *, build: str | None, train: str, predict: str | None) -> list[CommonCase]:
+    """The common bad submissions of a one-file trained challenge, from its reference and starter.
+    Without ``build`` (a text challenge's ``fit`` returns the classifier), the raising case
+    breaks ``train`` instead, and the prediction is broken through ``predict``."""
     from challenges.catalogue import Case
     from challenges.kinds.registry import CommonCase
 
@@ -142,9 +149,14 @@ def common_python_cases(challenge: Challenge, *, build: str, train: str, predict
         return reference + _EVAL_WRAP.format(build=build, bad=bad)
 
     wrong = "out.reshape(out.shape[0], -1)[:, :1]" if predict is None else "out[..., :1]"
+    if build is None:
+        raises = case("raises-while-training", reference + _RAISES_TRAIN.format(train=train), "error",
+                      f"{train}() raises: an error at the train stage", ("raised",))
+    else:
+        raises = case("raises-while-building", reference + _RAISES.format(build=build), "error",
+                      "build_model() raises: an error at the build stage", ("raised",))
     return [
-        case("raises-while-building", reference + _RAISES.format(build=build), "error",
-             "build_model() raises: an error at the build stage", ("raised",)),
+        raises,
         case("ignores-time-budget", reference + _HANGS.format(train=train), "timeout",
              "train() never returns: stopped at the training phase's hard limit", ("ignores_time_budget",)),
         case("eats-memory", reference + _EATS.format(train=train), "memory",

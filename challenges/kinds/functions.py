@@ -107,6 +107,35 @@ def _read(value: Any) -> CallResult:
         return CallResult(error=f"the grader could not read the returned value: {exc}")
 
 
+def read_results(calls: list[Call], payload: Mapping[str, Any]) -> dict[str, CallResult]:
+    """One result per call from a ``results`` payload (hostile: bounded errors, wire values read
+    by ``from_wire``, a missing result is an error); also the trained kind's unit calls."""
+    raw_values, raw_errors = payload.get("values"), payload.get("errors")
+    values: dict[str, Any] = raw_values if isinstance(raw_values, dict) else {}
+    errors: dict[str, Any] = raw_errors if isinstance(raw_errors, dict) else {}
+    results: dict[str, CallResult] = {}
+    for call in calls:
+        error = errors.get(call.id)
+        array = payload.get(ARRAY_PREFIX + call.id)
+        if isinstance(error, str):
+            results[call.id] = CallResult(error=error[:MAX_ERROR])
+        elif isinstance(array, np.ndarray):
+            results[call.id] = CallResult(value=array)
+        elif ARRAY_PREFIX + call.id in payload:  # a plain value where an array frame belongs
+            results[call.id] = _read(array)
+        elif call.id in values:
+            results[call.id] = _read(values[call.id])
+        else:
+            results[call.id] = CallResult(error="no result came back for this call")
+    return results
+
+
+def call_messages(calls: list[Call]) -> list[dict[str, Any]]:
+    """Calls as the sandbox side reads them (plain JSON)."""
+    return [{"id": c.id, "function": c.function, "args": list(c.args), "kwargs": c.kwargs, "scenario": c.scenario,
+             "blob": c.blob} for c in calls]
+
+
 class FunctionsExchange(Exchange):
     def __init__(self, challenge: Challenge, submission: Submission, seed: int | None) -> None:
         self.challenge = challenge
@@ -130,9 +159,7 @@ class FunctionsExchange(Exchange):
 
     def opening(self) -> list[Message]:
         current = self.calls if self.stage == 1 else self.follow_calls
-        calls = [{"id": c.id, "function": c.function, "args": list(c.args), "kwargs": c.kwargs, "scenario": c.scenario,
-                  "blob": c.blob} for c in current]
-        payload: dict[str, Any] = {"calls": calls}
+        payload: dict[str, Any] = {"calls": call_messages(current)}
         for c in current:  # an earlier call's returned bytes, as a frame
             earlier = self.results.get(c.blob) if c.blob else None
             if earlier is not None and isinstance(earlier.value, np.ndarray):
@@ -160,23 +187,7 @@ class FunctionsExchange(Exchange):
     def receive(self, message: Message) -> list[Message]:
         if message.kind != "results" or self.finished:
             raise ExchangeError(f"unexpected or repeated {str(message.kind)[:40]!r} message")
-        payload = message.payload
-        raw_values, raw_errors = payload.get("values"), payload.get("errors")
-        values: dict[str, Any] = raw_values if isinstance(raw_values, dict) else {}
-        errors: dict[str, Any] = raw_errors if isinstance(raw_errors, dict) else {}
-        for call in self.calls if self.stage == 1 else self.follow_calls:
-            error = errors.get(call.id)
-            array = payload.get(ARRAY_PREFIX + call.id)
-            if isinstance(error, str):
-                self.results[call.id] = CallResult(error=error[:MAX_ERROR])
-            elif isinstance(array, np.ndarray):
-                self.results[call.id] = CallResult(value=array)
-            elif ARRAY_PREFIX + call.id in payload:  # a plain value where an array frame belongs
-                self.results[call.id] = _read(array)
-            elif call.id in values:
-                self.results[call.id] = _read(values[call.id])
-            else:
-                self.results[call.id] = CallResult(error="no result came back for this call")
+        self.results.update(read_results(self.calls if self.stage == 1 else self.follow_calls, message.payload))
         self.finished = True
         return []
 

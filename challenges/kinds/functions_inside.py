@@ -9,6 +9,7 @@ its error and the next call still runs; a call that hangs is stopped by the phas
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,14 @@ def main(channel: Channel, job: dict[str, Any]) -> None:
     learner = None if params.get("fresh") else kit.load_learner_module(job["source"], job["filename"])
     scenarios = importlib.import_module(params["inside"]) if params.get("inside") else None
     channel.send("phase", name="calls")
+    payload = run_calls(learner, calls, message, scenarios)
+    kit.flush_output()
+    channel.send("results", payload)
+
+
+def run_calls(learner: ModuleType | None, calls: list[dict[str, Any]], message: dict[str, Any],
+              scenarios: ModuleType | None) -> dict[str, Any]:
+    """Run each call and gather the ``results`` payload (also the trained kind's unit calls)."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     payload: dict[str, Any] = {}
@@ -77,6 +86,5 @@ def main(channel: Channel, job: dict[str, Any]) -> None:
                 values[cid] = wire
         except Exception as exc:  # the learner's call failed: reported per call, the others still run
             errors[cid] = f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
-    kit.flush_output()
     payload.update({"values": values, "errors": errors})
-    channel.send("results", payload)
+    return payload

@@ -8,6 +8,14 @@ the metric and its threshold, the baseline, and the anti-cheat checks from ``cha
 A challenge's ``hooks.py`` may add what is truly its own: ``transform_test(inputs, labels, rng)``
 (extra hidden rows), ``align(pred, labels)`` (back to the labels' order) and
 ``extra_checks(raw_pred, labels, metrics) -> (checks, metrics)``.
+
+Text challenges (``gives = "texts"``) have no ``build_model``: the learner's ``fit(texts, labels,
+*args)`` returns its classifier, whatever it is (a module, or a tuple of a vocabulary and a
+module), and ``predict(clf, texts)`` labels hidden texts; texts travel as JSON lists of strings,
+bounded here. A trained challenge may also declare ``[units]``: the challenge's
+``hooks.calls(rng)`` run in the same job before training (the functions kind's calls) and
+``hooks.judge(calls, results)`` adds its checks to the verdict, so one submission is graded on
+its pipeline pieces and on what it learned.
 """
 
 from __future__ import annotations
@@ -28,8 +36,9 @@ from challenges.catalogue import Case, Challenge, ChallengeSpec
 from challenges.datagen import DATA_VERSION, GENERATORS
 from challenges.errors import ExchangeError, PredictionError
 from challenges.feedback.facts import MetricFacts
-from challenges.kinds.base import Exchange, Message, RunRecord, SandboxPlan, Submission
+from challenges.kinds.base import Call, CallResult, Exchange, Message, RunRecord, SandboxPlan, Submission
 from challenges.kinds.common import common_python_cases, require_array
+from challenges.kinds.functions import call_messages, read_results
 from challenges.kinds.registry import CommonCase, Kind, draw_seed
 from challenges.metrics import METRICS
 from challenges.pictures import image_grid_png
@@ -50,6 +59,9 @@ FIT_PREFIX = "fit:"  # training rows predicted next to the hidden ones: the trai
 FIT_ROWS = 256
 MAX_TRACE_ROWS = 64
 MAX_TRACE_TEXT = 80
+MAX_TEXT_CHARS = 2000  # one document given to a text challenge (generated ones are far shorter)
+MAX_TEXTS_CHARS = 600_000  # all texts of one message: the channel's JSON header holds at most 1 MiB
+CALLS_KEY = "_calls"  # unit calls ride with the training data
 
 
 class DataConfig(BaseModel):
@@ -68,7 +80,13 @@ class BuildConfig(BaseModel):
 
 
 class TrainConfig(BaseModel):
-    """What ``train()`` is given: a loader of (x, y), the tensors themselves, or an image folder.
+    """What ``train()`` is given: a loader of (x, y), the tensors themselves, an image folder, or
+    texts.
+
+    ``texts``: ``arrays`` = [texts, labels]; the learner's ``function`` (e.g. ``fit``) is called as
+    ``fit(texts: list[str], labels: LongTensor, *args, time_budget_s=...)`` and returns the
+    classifier; no ``build_model`` is called, and the prediction goes through the learner's
+    function (``predict(clf, texts)``).
 
     ``image_folder``: the sandbox side writes the training split as PNG files to
     ``<scratch>/images/{train,val}/{class}/`` (``arrays`` = [uint8 HWC pixels, labels],
@@ -79,8 +97,9 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     function: str = "train"
-    gives: Literal["loader", "tensors", "image_folder"]
+    gives: Literal["loader", "tensors", "image_folder", "texts"]
     arrays: list[str] = Field(min_length=1)
+    args: list[Any] = Field(default_factory=list)  # texts: positional arguments after the arrays
     batch_size: int = Field(64, ge=1, le=4096)
     classes: list[str] = Field(default_factory=list)
     val_share: float = Field(0.2, ge=0.05, le=0.5)
@@ -90,7 +109,18 @@ class TrainConfig(BaseModel):
     def _folder_named(self) -> TrainConfig:
         if self.gives == "image_folder" and (len(self.arrays) != 2 or len(set(self.classes)) < 2):
             raise ValueError("an image_folder names two arrays (pixels, labels) and at least two distinct classes")
+        if self.gives == "texts" and len(self.arrays) != 2:
+            raise ValueError("texts name two arrays (texts, labels)")
+        if self.args and self.gives != "texts":
+            raise ValueError("train args are for texts only (models take build args)")
         return self
+
+
+class UnitsConfig(BaseModel):
+    """Unit calls of the challenge's ``hooks.calls(rng)``, run before training in the same job."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    functions: list[str] = Field(min_length=1)  # the learner's functions they call (for the statement)
 
 
 class PredictConfig(BaseModel):
@@ -181,9 +211,12 @@ class TrainedConfig(BaseModel):
     baseline: BaselineConfig | None = None
     checks: list[CheckConfig] = Field(default_factory=list)
     picture: PictureConfig | None = None
+    units: UnitsConfig | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainedConfig:
+        if self.train.gives == "texts" and self.predict.via != "function":
+            raise ValueError("a text classifier predicts via the learner's function (predict(clf, texts))")
         if self.data.generator not in GENERATORS:
             raise ValueError(f"unknown generator {self.data.generator!r}; known: {', '.join(GENERATORS)}")
         labels = {c.label for c in self.checks}
@@ -213,6 +246,14 @@ def folder_labels(train: TrainConfig, labels: np.ndarray) -> np.ndarray:
     return mapping[labels.astype(np.int64)]
 
 
+def text_list(texts: np.ndarray) -> list[str]:
+    """Texts as the channel carries them (JSON strings), bounded: generated data is far smaller."""
+    out = [str(t) for t in np.asarray(texts).ravel().tolist()]
+    if any(len(t) > MAX_TEXT_CHARS for t in out) or sum(map(len, out)) > MAX_TEXTS_CHARS:
+        raise ValueError("texts larger than the channel carries: shrink the split")
+    return out
+
+
 def training_split(config: TrainedConfig) -> dict[str, np.ndarray]:
     import json
 
@@ -238,12 +279,22 @@ class TrainedExchange(Exchange):
         self.steps = 0
         self.trace: list[LayerRow] = []
         self.metric_facts: MetricFacts | None = None
+        hooks = challenge.hooks
+        self.unit_calls: list[Call] = []
+        if config.units is not None and hooks is not None:
+            import random
+
+            self.unit_calls = list(hooks.calls(random.Random(self.run_seed ^ 0xCA11)))  # never from the test seed
+        self.unit_results: dict[str, CallResult] | None = None
 
     @property
     def plan(self) -> SandboxPlan:
         lim = self.challenge.spec.limits
-        phases = {"start": START_S, "load": lim.load_s, "build": lim.build_s, "forward": lim.build_s,
-                  "train": lim.wall_s, "facts": FACTS_S, "predict": lim.predict_s}
+        phases = {"start": START_S, "load": lim.load_s}
+        if self.unit_calls:  # phases only move forward: the unit calls come between loading and building
+            phases["units"] = lim.call_s
+        phases |= {"build": lim.build_s, "forward": lim.build_s, "train": lim.wall_s, "facts": FACTS_S,
+                   "predict": lim.predict_s}
         params = {"contract": self.config.contract_json(), "run_seed": self.run_seed,
                   "time_budget_s": lim.train_budget_s}
         return SandboxPlan(
@@ -254,11 +305,19 @@ class TrainedExchange(Exchange):
 
     def opening(self) -> list[Message]:
         train = training_split(self.config)
-        return [Message("train_data", {name: train[name] for name in self.config.train.arrays})]
+        payload: dict[str, Any] = {name: train[name] for name in self.config.train.arrays}
+        if self.config.train.gives == "texts":
+            payload[self.config.train.arrays[0]] = text_list(train[self.config.train.arrays[0]])
+        if self.unit_calls:
+            payload[CALLS_KEY] = call_messages(self.unit_calls)
+        return [Message("train_data", payload)]
 
     def receive(self, message: Message) -> list[Message]:
         if message.kind == "trace" and not self.trace and self.facts is None:
             self.trace = _readable_trace(message.payload.get("rows"))
+            return []
+        if message.kind == "units" and self.unit_calls and self.unit_results is None and self.facts is None:
+            self.unit_results = read_results(self.unit_calls, message.payload)
             return []
         if message.kind == "facts" and self.facts is None:
             return [self._on_facts(message.payload)]
@@ -294,6 +353,9 @@ class TrainedExchange(Exchange):
         if hooks is None or not (hasattr(hooks, "transform_test") or hasattr(hooks, "align")):
             train = training_split(self.config)
             inputs[FIT_PREFIX + self.config.predict.input] = train[self.config.predict.input][:FIT_ROWS]
+        if self.config.train.gives == "texts":
+            inputs = {k: text_list(v) if isinstance(v, np.ndarray) and v.dtype.kind == "U" else v
+                      for k, v in inputs.items()}
         for check in self.config.checks:
             maker = check_library.CHECKS[check.use].probes
             if maker is not None:
@@ -320,6 +382,9 @@ class TrainedExchange(Exchange):
                                 advice=_prediction_advice(str(exc))))
         metrics = {metric.name: value, **figures}
         hooks = self.challenge.hooks
+        if self.unit_calls and hooks is not None:
+            results = self.unit_results or {c.id: CallResult(error="the unit calls did not run") for c in self.unit_calls}
+            checks += list(hooks.judge(self.unit_calls, results))
         if hooks is not None and hasattr(hooks, "extra_checks") and pred is not None and self.predictions:
             extra_checks, extra_metrics = hooks.extra_checks(self.predictions["pred"], self.labels, metrics)
             checks += extra_checks
@@ -479,7 +544,13 @@ def _readable_predictions(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 class TrainedKind(Kind):
     name = "trained"
-    inside_modules = (INSIDE,)
+    inside_modules = (INSIDE, "challenges.kinds.functions_inside")
+
+    def check_folder(self, challenge: Challenge) -> None:
+        hooks = challenge.hooks
+        if challenge.config.units is not None and (
+                hooks is None or not callable(getattr(hooks, "calls", None)) or not callable(getattr(hooks, "judge", None))):
+            raise ValueError("a trained challenge with [units] has hooks.py with calls(rng) and judge(calls, results)")
 
     def validate(self, spec: ChallengeSpec) -> TrainedConfig:
         if not spec.python_file:
@@ -505,7 +576,8 @@ class TrainedKind(Kind):
     def common_cases(self, challenge: Challenge) -> list[CommonCase]:
         config: TrainedConfig = challenge.config
         predict = config.predict.function if config.predict.via == "function" else None
-        return common_python_cases(challenge, build=config.build.function, train=config.train.function, predict=predict)
+        build = None if config.train.gives == "texts" else config.build.function
+        return common_python_cases(challenge, build=build, train=config.train.function, predict=predict)
 
 
-__all__ = ["Case", "TrainedConfig", "TrainedExchange", "TrainedKind"]
+__all__ = ["Case", "TrainedConfig", "TrainedExchange", "TrainedKind", "UnitsConfig", "text_list"]

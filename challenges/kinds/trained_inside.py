@@ -4,7 +4,10 @@ Runs inside the sandbox next to learner code (torch, numpy and ``inside_kit`` on
 conversation: receive ``train_data`` -> load the module, build, smoke-forward, train -> send
 ``facts`` (module types, the weights as plain arrays, losses) -> receive ``test_inputs`` ->
 predict -> send ``predictions``. Every phase is announced, so the supervisor enforces each one's
-deadline and a crash says how far the code got. Learner functions are called positionally per
+deadline and a crash says how far the code got. A text challenge (``gives = "texts"``) has no
+``build_model``: ``fit(texts, labels, *args)`` returns the classifier (any object) and
+``predict(clf, texts)`` labels lists of texts. Unit calls sent with the training data (``_calls``)
+run first, in phase ``units``, and their results go back as one ``units`` message. Learner functions are called positionally per
 the contract, ``time_budget_s`` by keyword (design §2.13). Nothing sent from here is trusted.
 """
 
@@ -23,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from challenges.kinds import functions_inside
 from challenges.kinds import inside_kit as kit
 from challenges.kinds.base import Channel
 
@@ -32,6 +36,7 @@ FIT_PREFIX = "fit:"
 FIT_MAX_S = 2.0  # training rows are predicted only when the hidden ones took less than this
 MAX_MODULE_TYPES = 50
 MAX_CLASS_NAMES = 100
+CALLS_KEY = "_calls"
 MAX_WEIGHT_BYTES = 32 << 20  # weights larger than this stay in the sandbox (the channel caps a message at 64 MiB)
 
 
@@ -44,7 +49,7 @@ def _tensor(array: Any) -> torch.Tensor:
     return torch.from_numpy(array)
 
 
-def raw_predictor(learner: ModuleType, model: nn.Module, contract: dict[str, Any]) -> Callable[[torch.Tensor], Any]:
+def raw_predictor(learner: ModuleType, model: Any, contract: dict[str, Any]) -> Callable[[Any], Any]:
     """The learner's prediction path before our post-processing: the model itself, or their function."""
     predict = contract["predict"]
     if predict.get("via") == "function":
@@ -67,6 +72,8 @@ def train_phase(learner: ModuleType, data: dict[str, Any], contract: dict[str, A
     spec = contract["train"]
     if spec.get("gives") == "image_folder":
         return _train_from_folder(learner, data, contract, seed, budget_s, phase)
+    if spec.get("gives") == "texts":
+        return _fit_texts(learner, data, contract, budget_s, phase)
     arrays = [_tensor(data[name]) for name in spec["arrays"]]
     phase("build")
     model = kit.build(learner, *contract["build"].get("args", []))
@@ -85,7 +92,7 @@ def _smoke_forward(learner: ModuleType, model: nn.Module, contract: dict[str, An
                    phase: Callable[[str], None]) -> None:
     phase("forward")
     try:
-        with kit.evaluating(model):
+        with _evaluating(model):
             raw_predictor(learner, model, contract)(probe)
     except Exception:
         send_trace(model, lambda: raw_predictor(learner, model, contract)(probe.clone()))
@@ -145,19 +152,56 @@ def _train_from_folder(learner: ModuleType, data: dict[str, Any], contract: dict
     return model, to_input, class_names
 
 
+def _identity(texts: Any) -> Any:
+    return texts
+
+
+def _fit_texts(learner: ModuleType, data: dict[str, Any], contract: dict[str, Any], budget_s: float,
+               phase: Callable[[str], None]) -> tuple[Any, Callable[[Any], Any], Any]:
+    """``fit(texts, labels, *args, time_budget_s=...)``: the learner builds its own vocabulary and
+    model from plain strings, as it would outside the grader."""
+    spec = contract["train"]
+    text_name, label_name = spec["arrays"]
+    texts = [str(t) for t in data[text_name]]
+    labels = _tensor(data[label_name])
+    phase("train")
+    fit = kit.contract_fn(learner, spec.get("function", "fit"))
+    clf = fit(texts, labels, *spec.get("args", []), time_budget_s=budget_s)
+    if clf is None:
+        raise kit.ContractError(f"{spec.get('function', 'fit')}() must return the trained classifier (it returned None)")
+    return clf, _identity, None
+
+
+def _module_of(clf: Any) -> nn.Module | None:
+    """The network inside a classifier: itself, or the first module in a tuple, list, dict or its attributes."""
+    if isinstance(clf, nn.Module):
+        return clf
+    items: list[Any] = []
+    if isinstance(clf, (tuple, list)):
+        items = list(clf)
+    elif isinstance(clf, dict):
+        items = list(clf.values())
+    elif hasattr(clf, "__dict__"):
+        items = list(vars(clf).values())
+    return next((i for i in items[:50] if isinstance(i, nn.Module)), None)
+
+
 _trace_sink: Callable[[list[dict[str, Any]]], None] | None = None
 
 
 def send_trace(model: nn.Module, run: Callable[[], Any]) -> None:
     """The per-layer shape table of a forward pass that raised, sent before the error surfaces."""
     if _trace_sink is not None:
-        with kit.evaluating(model):
+        with _evaluating(model):
             rows = kit.trace_shapes(model, run)
         if rows:
             _trace_sink(rows)
 
 
-def facts_of(model: nn.Module) -> dict[str, Any]:
+def facts_of(clf: Any) -> dict[str, Any]:
+    model = _module_of(clf)
+    if model is None:  # a classifier without a network (a text challenge's counts): nothing to weigh
+        return {"module_types": [], "n_params": 0, "parameter_names": []}
     out: dict[str, Any] = {"module_types": kit.module_types(model)[:MAX_MODULE_TYPES]}
     out["bidirectional_rnn"] = any(isinstance(m, nn.RNNBase) and m.bidirectional for m in model.modules())
     state = {k: v for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)}
@@ -172,18 +216,31 @@ def facts_of(model: nn.Module) -> dict[str, Any]:
     return out
 
 
-def predict_phase(learner: ModuleType, model: nn.Module, inputs: dict[str, Any], contract: dict[str, Any],
-                  to_input: Callable[[Any], torch.Tensor] = _tensor) -> dict[str, Any]:
+@contextlib.contextmanager
+def _evaluating(clf: Any) -> Any:
+    """Eval mode and no_grad for a classifier's network, or no_grad alone when it has none."""
+    model = _module_of(clf)
+    if model is None:
+        with torch.no_grad():
+            yield
+    else:
+        with kit.evaluating(model):
+            yield
+
+
+def predict_phase(learner: ModuleType, model: Any, inputs: dict[str, Any], contract: dict[str, Any],
+                  to_input: Callable[[Any], Any] = _tensor) -> dict[str, Any]:
     predict = contract["predict"]
     run = raw_predictor(learner, model, contract)
     calls: list[int] = []
-    rnns = [m for m in model.modules() if isinstance(m, nn.RNNBase) and m.bidirectional]
+    network = _module_of(model)
+    rnns = [m for m in network.modules() if isinstance(m, nn.RNNBase) and m.bidirectional] if network else []
     hooks = [m.register_forward_hook(lambda *_: calls.append(1)) for m in rnns]
     out: dict[str, Any] = {}
     try:
         x = to_input(inputs[predict["input"]])
         started = time.monotonic()
-        with kit.evaluating(model):
+        with _evaluating(model):
             raw = kit.batched(run, x, int(predict.get("batch_size", 250)), "the prediction")
         out["pred"] = post_process(raw, str(predict.get("output", "raw")))
         out["bidirectional_ran"] = bool(calls)
@@ -193,13 +250,13 @@ def predict_phase(learner: ModuleType, model: nn.Module, inputs: dict[str, Any],
     cheap = time.monotonic() - started < FIT_MAX_S  # a slow model keeps its prediction time for what counts
     for key, value in inputs.items():  # training rows: the same post-processing as the hidden ones
         if key.startswith(FIT_PREFIX) and cheap:
-            with contextlib.suppress(Exception), kit.evaluating(model):
+            with contextlib.suppress(Exception), _evaluating(model):
                 out[key] = post_process(kit.batched(run, to_input(value), int(predict.get("batch_size", 250)),
                                                     "the prediction"), str(predict.get("output", "raw")))
     for key, value in inputs.items():  # probes: the raw output, for shape and determinism checks
         if key.startswith(PROBE_PREFIX):
             try:
-                with kit.evaluating(model):
+                with _evaluating(model):
                     out[key] = kit.to_numpy(run(to_input(value)), "the prediction")
             except Exception as exc:  # a probe that fails is reported, not fatal: the check says why
                 out[key + ":error"] = f"{type(exc).__name__}: {exc}"[:300]
@@ -221,6 +278,10 @@ def main(channel: Channel, job: dict[str, Any]) -> None:
     progress.install()
     phase("load")
     learner = kit.load_learner_module(job["source"], job["filename"])
+    calls = data.pop(CALLS_KEY, None)
+    if isinstance(calls, list) and calls:
+        phase("units")
+        channel.send("units", functions_inside.run_calls(learner, calls, {}, None))
     model, to_input, class_names = train_phase(learner, data, contract, int(params["run_seed"]),
                                                float(params["time_budget_s"]), phase)
     progress.remove()

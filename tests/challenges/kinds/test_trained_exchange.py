@@ -54,7 +54,9 @@ def _predictions(exchange: TrainedExchange, inputs: dict[str, Any], pred: Any) -
 
 def _run(exchange: TrainedExchange, pred_of: Any) -> Any:
     [train] = exchange.opening()
-    assert train.kind == "train_data" and set(train.payload) == set(exchange.config.train.arrays)
+    assert train.kind == "train_data"
+    assert set(train.payload) - {"_calls"} == set(exchange.config.train.arrays)  # unit calls ride along
+    assert ("_calls" in train.payload) == (exchange.config.units is not None)
     [test] = exchange.receive(Message("facts", _facts()))
     assert test.kind == "test_inputs"
     assert exchange.config.metric.label not in test.payload or exchange.config.metric.label == exchange.config.predict.input
