@@ -139,7 +139,19 @@ class ChallengeSpec(BaseModel):
     pass_mark: int | None = None  # quizzes: correct answers needed
     diagnoses: list[DeclaredDiagnosis] = Field(default_factory=list)  # the challenge's classic mistakes
     #: modules the contract needs beyond the lint's allow-list (sandbox.lint.GRANTABLE_IMPORTS)
-    lint_allow: list[Literal["os", "pathlib", "glob"]] = Field(default_factory=list)
+    lint_allow: list[Literal["os", "pathlib", "glob", "io", "argparse", "sagemaker_inference"]] = Field(default_factory=list)
+    #: modules the sandbox's zygote imports before forking because this challenge's ``inside.py``
+    #: uses them (a toolkit that imports lazily, e.g. scipy below the SageMaker decoders): imported
+    #: once with the full view, not per job inside the jail
+    sandbox_preload: list[str] = Field(default_factory=list, max_length=8)
+
+    @field_validator("sandbox_preload")
+    @classmethod
+    def _module_names(cls, names: list[str]) -> list[str]:
+        bad = [n for n in names if not all(part.isidentifier() for part in n.split("."))]
+        if bad:
+            raise ValueError(f"not module names: {bad}")
+        return names
 
     @property
     def sections(self) -> dict[str, Any]:
@@ -329,6 +341,20 @@ class Catalogue:
 
     def by_competency(self, competency: int | None) -> list[Challenge]:
         return [c for c in self._items if competency is None or c.spec.competency == competency]
+
+
+def sandbox_preloads(root: Path = CONTENT_DIR) -> tuple[str, ...]:
+    """Every challenge's ``sandbox_preload``, read from the TOML alone (the pool is configured
+    before, and without, a validated catalogue; a folder that does not parse adds nothing)."""
+    names: dict[str, None] = {}
+    for path in sorted(root.glob("*/challenge.toml")):
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8")).get("sandbox_preload", [])
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(raw, list):
+            names.update((n, None) for n in raw if isinstance(n, str) and all(p.isidentifier() for p in n.split(".")))
+    return tuple(names)
 
 
 def load_catalogue(root: Path = CONTENT_DIR) -> Catalogue:

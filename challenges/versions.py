@@ -22,9 +22,12 @@ from challenges.errors import CatalogueError
 
 __all__ = [
     "VERSIONS_PATH",
+    "AzureMLData",
     "OsName",
     "Platform",
     "Release",
+    "SageMakerData",
+    "SageMakerImage",
     "VersionData",
     "load_versions",
     "parse_version_tuple",
@@ -174,14 +177,61 @@ class Release(BaseModel):
         return []
 
 
+class SageMakerImage(BaseModel):
+    """One SageMaker PyTorch training image version: the Python tags and processors it exists for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    py_versions: list[str] = Field(min_length=1)
+    processors: list[Literal["cpu", "gpu", "inf", "trn"]] = Field(min_length=1)
+
+
+class SageMakerData(BaseModel):
+    """What the SageMaker SDK's own config says exists (C8.2): training image versions, the
+    version aliases it resolves, and the GPU count of each GPU instance type in one region."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: str
+    region: str
+    pytorch_training: dict[str, SageMakerImage] = Field(min_length=1)
+    pytorch_aliases: dict[str, str]
+    gpu_instances: dict[str, int]
+
+    @model_validator(mode="after")
+    def _aliases_resolve(self) -> SageMakerData:
+        bad = [a for a, v in self.pytorch_aliases.items() if v not in self.pytorch_training]
+        if bad:
+            raise ValueError(f"sagemaker aliases {bad} name no training version")
+        return self
+
+    def resolve(self, framework_version: str) -> str | None:
+        """``"2.5"`` -> ``"2.5.1"`` (as the SDK resolves an alias); None for an unknown version."""
+        version = self.pytorch_aliases.get(framework_version, framework_version)
+        return version if version in self.pytorch_training else None
+
+
+class AzureMLData(BaseModel):
+    """Azure ML curated environments (C8.3): names in use and names retired, with their source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: str
+    curated_pytorch: list[str] = Field(min_length=1)
+    retired: list[str] = Field(default_factory=list)
+
+    def is_retired(self, name: str) -> bool:
+        return name.lower() in {r.lower() for r in self.retired}
+
+
 class VersionData(BaseModel):
-    """The whole file: a date stamp, the index URL pattern, the OS rules and the releases."""
+    """The whole file: a date stamp, the index URL pattern, the OS rules and the releases, and
+    the cloud tables of competency 8 (optional, so a file for the install challenges stands alone)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     updated: dt.date
     index_url: str
     platforms: dict[OsName, Platform]
     releases: list[Release] = Field(min_length=1)
+    sagemaker: SageMakerData | None = None
+    azureml: AzureMLData | None = None
 
     @field_validator("index_url")
     @classmethod

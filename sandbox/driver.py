@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from challenges.catalogue import Challenge
+from challenges.catalogue import Challenge, sandbox_preloads
 from challenges.errors import ChallengeError
 from challenges.feedback import diagnose
 from challenges.feedback.shape_trace import trace_note
@@ -48,9 +48,10 @@ GRADING_EXPORT = (
 
 
 def grading_pool(config: PoolConfig, extra_preload: tuple[str, ...] = ()) -> PoolConfig:
-    """The pool settings for grading: the core's export plus the kinds' sandbox sides, preloaded."""
+    """The pool settings for grading: the core's export plus the kinds' sandbox sides, preloaded,
+    and the modules challenges ask the zygote to import for their ``inside.py``."""
     export = tuple(dict.fromkeys((*DEFAULT_EXPORT, *config.export, *GRADING_EXPORT)))
-    preload = tuple(dict.fromkeys((*config.preload, *inside_modules(), *extra_preload)))
+    preload = tuple(dict.fromkeys((*config.preload, *inside_modules(), *sandbox_preloads(), *extra_preload)))
     return replace(config, export=export, preload=preload)
 
 

@@ -72,10 +72,13 @@ BLOCKED_CALLS = {
     "breakpoint": "starts a debugger", "open_code": "opens code files",
 }
 #: Modules a challenge may grant its learners on top of ``ALLOWED_IMPORTS`` (``lint_allow`` in its
-#: challenge.toml) because its contract needs them: C2.3 reads cgroup files and ``os.cpu_count()``.
+#: challenge.toml) because its contract needs them: C2.3 reads cgroup files and ``os.cpu_count()``;
+#: the SageMaker/Azure ML challenges (C8.x) read SM_* variables with ``os``, parse ``--epochs`` with
+#: ``argparse``, decode request bodies with ``io.BytesIO`` and may use the inference toolkit's own
+#: ``sagemaker_inference`` decoders, as the cloud providers' samples do.
 #: A grant lifts the import rule for that module only: blocked attributes (``os.system``,
 #: ``os.fork``...) and blocked calls stay refused, and the kernel sandbox stays the boundary.
-GRANTABLE_IMPORTS = frozenset({"os", "pathlib", "glob"})
+GRANTABLE_IMPORTS = frozenset({"os", "pathlib", "glob", "io", "argparse", "sagemaker_inference"})
 #: Modules that are no business of a challenge, when reached as an attribute of another module
 #: (``torch.os``, ``torch.serialization.os``, ``np.sys``): libraries import them for their own use.
 #: Not ``signal`` or ``multiprocessing``: ``torch.signal`` and ``torch.multiprocessing`` are torch's own.

@@ -110,12 +110,24 @@ PROGRESS_EVERY_S = 0.5
 MAX_LOSSES = 20_000
 
 
+class SourceLoader:
+    """The submission's loader: ``get_source`` (PEP 302) hands its text to a challenge scenario
+    that must run the file again as a script (``__main__``), as a cloud toolkit launches it."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+
+    def get_source(self, name: str) -> str:
+        return self._source
+
+
 def load_learner_module(source: str, filename: str) -> ModuleType:
     """Import the submission as module ``submission`` (so ``__main__`` blocks do not run)."""
     import sys
 
     module = ModuleType("submission")
     module.__file__ = filename
+    module.__loader__ = SourceLoader(source)  # type: ignore[assignment]
     sys.modules["submission"] = module
     code = compile(source, filename, "exec", dont_inherit=True)
     exec(code, module.__dict__)
