@@ -21,6 +21,7 @@ import re
 import secrets
 import shlex
 import tempfile
+import warnings
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -120,7 +121,8 @@ def sdk_load(files: dict[str, str]) -> tuple[Any, str]:
     """``azure.ai.ml.load_job`` on a private copy of the submitted files: (job, "") or (None, why)."""
     logging.getLogger("azure").setLevel(logging.ERROR)
     sink = io.StringIO()  # the SDK prints notes on its experimental classes: not for the verdict
-    with redirect_stdout(sink), redirect_stderr(sink):
+    with redirect_stdout(sink), redirect_stderr(sink), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         from azure.ai.ml import load_job  # heavy (~2.5 s the first time): only when a job is graded
 
     with tempfile.TemporaryDirectory(prefix="azureml-job-") as folder:
@@ -129,7 +131,8 @@ def sdk_load(files: dict[str, str]) -> tuple[Any, str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         try:
-            with redirect_stdout(sink), redirect_stderr(sink):
+            with redirect_stdout(sink), redirect_stderr(sink), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # marshmallow deprecation notes inside the SDK
                 return load_job(source=str(Path(folder) / JOB)), ""
         except Exception as exc:  # ValidationError / ValidationException: the schema's own words
             return None, _schema_message(str(exc), folder)

@@ -4,8 +4,9 @@ on the compute, with the data asset and the outputs replaced by scratch folders.
 The trusted side (``hooks.py``) has read the job YAML and turned its ``command`` into an argv in
 which every ``${{inputs.X}}`` data input is ``{data}`` and every ``${{outputs.Y}}`` is
 ``{output:Y}`` (literal inputs already substituted). Here the training data is written to a
-scratch folder, the tokens become paths, the code folder becomes the working directory, and the
-script runs as ``__main__``. What each output folder then holds is reported: its files, and for
+scratch folder, the tokens become paths, the script is copied into a scratch code folder and runs
+as ``__main__`` from there (``__file__`` points into it; the job cannot change its working
+directory, so relative paths resolve against the job's scratch folder). What each output folder then holds is reported: its files, and for
 the model output whether a file loads as a model (``torch.load(weights_only=True)`` giving
 tensors, or ``torch.export.load``). Plain data only goes back.
 """
@@ -87,13 +88,15 @@ def run_command(learner: Any, argv_template: list[str], outputs: list[str], mode
     for path in out_dirs.values():
         os.makedirs(path)
     argv = _argv(argv_template, data_dir, out_dirs)
-    here, saved_argv = os.getcwd(), sys.argv
-    os.chdir(code_dir)
+    script = os.path.join(code_dir, argv[0])  # the uploaded code folder: the script sits in it
+    with open(script, "w", encoding="utf-8") as fh:
+        fh.write(source)
+    saved_argv = sys.argv
     sys.argv = argv
     started = time.monotonic()
     error = None
     try:
-        exec(compile(source, argv[0], "exec", dont_inherit=True), {"__name__": "__main__", "__file__": argv[0]})
+        exec(compile(source, script, "exec", dont_inherit=True), {"__name__": "__main__", "__file__": script})
     except SystemExit as exc:  # argparse errors and sys.exit(n)
         if exc.code not in (0, None):
             error = f"SystemExit: {str(exc.code)[:200]}"
@@ -101,7 +104,6 @@ def run_command(learner: Any, argv_template: list[str], outputs: list[str], mode
         error = " ".join(f"{type(exc).__name__}: {exc}".split())[:400]
     finally:
         wall = time.monotonic() - started
-        os.chdir(here)
         sys.argv = saved_argv
     listing = {name: _files(path) for name, path in out_dirs.items()}
     models = {}

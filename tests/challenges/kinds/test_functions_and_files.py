@@ -38,13 +38,31 @@ def test_from_wire_restores_arrays_and_special_floats() -> None:
     assert from_wire({"__array__": "x", "dtype": "no-such-dtype", "shape": []}) is None
 
 
-@pytest.mark.parametrize("challenge", FILES, ids=[c.id for c in FILES])
+STATIC_FILES = [c for c in FILES if not hasattr(c.hooks, "run")]
+RUNNING_FILES = [c for c in FILES if hasattr(c.hooks, "run")]
+
+
+@pytest.mark.parametrize("challenge", STATIC_FILES, ids=[c.id for c in STATIC_FILES])
 def test_files_exchange_judges_text_without_a_sandbox(challenge) -> None:  # type: ignore[no-untyped-def]
     exchange = challenge.kind.exchange(challenge, Submission(challenge.reference_files))
     assert exchange.plan is None
     assert exchange.evaluate(RunRecord()).passed
     junk = {name: "\x00\x1b[2J" * 1000 for name in challenge.reference_files}
     assert not challenge.kind.exchange(challenge, Submission(junk)).evaluate(RunRecord()).passed
+
+
+@pytest.mark.parametrize("challenge", RUNNING_FILES, ids=[c.id for c in RUNNING_FILES])
+def test_files_exchange_that_runs_a_script_plans_a_job(challenge) -> None:  # type: ignore[no-untyped-def]
+    """A files challenge with hooks.run imports the named file in the sandbox; without the job's
+    results its run check fails, and files that name nothing to run get no job at all."""
+    exchange = challenge.kind.exchange(challenge, Submission(challenge.reference_files))
+    plan = exchange.plan
+    assert plan is not None and plan.entry == "challenges.kinds.functions_inside"
+    assert plan.source in challenge.reference_files.values() and plan.params["inside"] == challenge.inside_module
+    assert [m.kind for m in exchange.opening()] == ["calls"]
+    assert not exchange.evaluate(RunRecord()).passed
+    junk = {name: "\x00\x1b[2J" * 1000 for name in challenge.reference_files}
+    assert challenge.kind.exchange(challenge, Submission(junk)).plan is None
 
 
 def test_device_is_honoured() -> None:
