@@ -210,3 +210,29 @@ def test_workers_get_the_jails_privileges_and_no_more() -> None:
         assert worker["environment"]["TUTOR_SANDBOX_IN_CONTAINER"] == "1"
     for name in ("bot", "postgres"):
         assert not {"cap_add", "privileged", "security_opt"} & set(services[name]), f"{name} needs no privilege"
+
+
+def _compose_client() -> list[str] | None:
+    """`docker compose` (v2 plugin) or `docker-compose` (v1), whichever this machine has."""
+    import shutil
+
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True, timeout=30).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+@pytest.mark.skipif(_compose_client() is None, reason="no Docker Compose client here (the schema test still runs)")
+def test_compose_config_with_the_real_client() -> None:
+    """The client's own validation and interpolation, which needs no engine."""
+    client = _compose_client()
+    assert client is not None
+    env = {"PATH": "/usr/bin:/bin", **ENV}
+    done = subprocess.run([*client, "--profile", "gpu", "config", "--services"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert set(done.stdout.split()) == {"postgres", "bot", "worker", "worker-gpu"}
+    missing = subprocess.run([*client, "config"], cwd=ROOT, env={"PATH": env["PATH"]},
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode != 0 and "POSTGRES_PASSWORD" in missing.stderr
