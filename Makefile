@@ -6,10 +6,10 @@ PYTHON ?= python3
 
 .PHONY: setup run test lint layers typecheck pytest bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -19,6 +19,7 @@ run: setup
 
 lint: setup
 	$(VENV)/bin/ruff check bot challenges sandbox storage tests
+	$(VENV)/bin/hadolint --config .hadolint.yaml Dockerfile Dockerfile.gpu
 
 layers: setup
 	$(VENV)/bin/lint-imports

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.service import TutorService
 from bot.settings import Settings
 from challenges.catalogue import load_catalogue
+from sandbox.core.container import delegate_cgroups
 from sandbox.core.supervisor import Sandbox
 from sandbox.dispatch import LocalDispatcher
 from sandbox.driver import grading_pool
@@ -28,8 +29,13 @@ def sandbox_hidden_paths(settings: Settings) -> list[str]:
 
 
 def build_sandbox(settings: Settings) -> Sandbox:
-    return Sandbox(unsafe=settings.sandbox_unsafe, slots=settings.sandbox_pool_size,
-                   hide_paths=sandbox_hidden_paths(settings), pool=grading_pool(settings.pool_config()))
+    """The warm pool; in a container, first make the container's cgroup subtree the jail's (a
+    failure to do so becomes one of the reasons ``Sandbox.refusal`` gives)."""
+    delegation = [] if settings.sandbox_unsafe or not settings.sandbox_in_container else delegate_cgroups()
+    sandbox = Sandbox(unsafe=settings.sandbox_unsafe, slots=settings.sandbox_pool_size,
+                      hide_paths=sandbox_hidden_paths(settings), pool=grading_pool(settings.pool_config()))
+    sandbox.problems.extend(delegation)
+    return sandbox
 
 
 @asynccontextmanager

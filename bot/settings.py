@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     owner_ids: list[int] = Field(default_factory=list, description="Discord users allowed owner commands")
 
     sandbox_unsafe: bool = Field(False, description="run without kernel isolation (development only)")
+    sandbox_in_container: bool = Field(False, description="the worker runs in a container (compose.yaml sets it): delegate the container's own cgroup v2 subtree to the jail's slots on start")
     sandbox_pool_size: int = Field(2, ge=1, le=32, description="jobs run at once")
     job_memory_mb: int = Field(2048, ge=256, description="memory cap per job (cgroup, swap 0)")
     job_pids: int = Field(64, ge=8, description="processes+threads per job")

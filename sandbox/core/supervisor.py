@@ -82,6 +82,10 @@ def kernel_problems() -> list[str]:
                 problems.append("no_new_privs (kernel 3.5+)")
     except OSError:
         problems.append("/proc to inspect the kernel")
+    if not problems:  # everything is there on paper: now try it (a container may still withhold it)
+        from sandbox.core.container import jail_problems
+
+        problems.extend(jail_problems())
     return problems
 
 
