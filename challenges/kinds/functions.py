@@ -21,7 +21,7 @@ from challenges.errors import ExchangeError
 from challenges.kinds.base import Call, CallResult, Exchange, Message, RunRecord, SandboxPlan, Submission
 from challenges.kinds.common import FAKE_VERDICT, tally
 from challenges.kinds.registry import CommonCase, Kind, draw_seed
-from challenges.verdict import Evaluation
+from challenges.verdict import Check, Evaluation
 
 if TYPE_CHECKING:
     from challenges.catalogue import Challenge, ChallengeSpec
@@ -40,6 +40,9 @@ MAX_ERROR = 500
 class FunctionsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     names: list[str] = Field(min_length=1)  # the functions the learner's file defines
+    #: checks whose numeric value is also a metric of the verdict, under the check's name (a probe's
+    #: accuracy measured on the trusted side): calibration prints it and ``[tiers]`` may cut on it
+    metrics: list[str] = Field(default_factory=list)
 
 
 class FunctionsSection(BaseModel):
@@ -198,7 +201,9 @@ class FunctionsExchange(Exchange):
     def evaluate(self, run: RunRecord) -> Evaluation:
         hooks = self.challenge.hooks
         assert hooks is not None
-        return tally(list(hooks.judge(self.calls + self.follow_calls, self.results)), "cases")
+        evaluation = tally(list(hooks.judge(self.calls + self.follow_calls, self.results)), "cases")
+        evaluation.metrics.update(measured(evaluation.checks, self.challenge.config.metrics))
+        return evaluation
 
 
 class FunctionsKind(Kind):
@@ -208,7 +213,10 @@ class FunctionsKind(Kind):
     def validate(self, spec: ChallengeSpec) -> FunctionsConfig:
         if not spec.python_file:
             raise ValueError("a functions challenge takes one Python file")
-        return FunctionsSection(**spec.sections).functions
+        config = FunctionsSection(**spec.sections).functions
+        if spec.tiers is not None and spec.tiers.metric not in config.metrics:
+            raise ValueError(f"tiers are on {spec.tiers.metric!r}, which [functions] metrics does not name")
+        return config
 
     def check_folder(self, challenge: Challenge) -> None:
         hooks = challenge.hooks
@@ -244,6 +252,17 @@ class FunctionsKind(Kind):
             case("prints-fake-verdict", f"print({FAKE_VERDICT!r})\n" + challenge.starter, "failed",
                  "printing a verdict changes nothing: the starter still fails"),
         ]
+
+
+def measured(checks: list[Check], names: list[str]) -> dict[str, float]:
+    """The finite numeric values of the named checks, by check name (a check that never got a
+    number, e.g. because the call raised, gives no metric)."""
+    metrics: dict[str, float] = {}
+    for check in checks:
+        value = check.value
+        if check.name in names and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            metrics[check.name] = float(value)
+    return metrics
 
 
 def results_of(values: Mapping[str, Any]) -> dict[str, CallResult]:
