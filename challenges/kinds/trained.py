@@ -15,7 +15,15 @@ module), and ``predict(clf, texts)`` labels hidden texts; texts travel as JSON l
 bounded here. A trained challenge may also declare ``[units]``: the challenge's
 ``hooks.calls(rng)`` run in the same job before training (the functions kind's calls) and
 ``hooks.judge(calls, results)`` adds its checks to the verdict, so one submission is graded on
-its pipeline pieces and on what it learned.
+its pipeline pieces and on what it learned; a unit call may name a scenario of the challenge's
+``inside.py`` (for arguments JSON cannot carry, such as a tensor and a ``torch.Generator``).
+
+``[data] test_params`` override the generator's params for the hidden split only (C7.3 lays it
+out in fixed noise levels while training mixes them). A metric with parts (``psnr_gain``) reports
+named figures beside its headline value, and ``[[metric.criteria]]`` put a threshold on each: one
+verdict line per part, all of which must hold. Checks with a runner (``code_size``,
+``decode_encode``) have their probes run through an autoencoder's ``encode``/``decode`` in the
+sandbox instead of the prediction (``contract["probe_runs"]``).
 """
 
 from __future__ import annotations
