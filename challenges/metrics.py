@@ -57,6 +57,8 @@ def _mean_iou(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float]
 def psnr_db(pred: np.ndarray, clean: np.ndarray) -> float:
     """10 log10(1 / MSE) over all pixels (images in [0, 1], peak 1), capped at ``PSNR_CAP_DB``."""
     mse = float(((pred.astype(np.float64) - clean.astype(np.float64)) ** 2).mean())
+    if not math.isfinite(mse):
+        return float("nan")  # never "perfect": min(cap, nan) would say 100 dB
     return PSNR_CAP_DB if mse <= 10 ** (-PSNR_CAP_DB / 10) else min(PSNR_CAP_DB, 10.0 * math.log10(1.0 / mse))
 
 

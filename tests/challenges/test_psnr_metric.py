@@ -24,6 +24,7 @@ def test_psnr_is_capped_and_matches_its_definition() -> None:
     a = np.zeros((2, 1, 4, 4), dtype=np.float32)
     assert psnr_db(a, a) == PSNR_CAP_DB
     assert psnr_db(a + 0.1, a) == pytest.approx(20.0)
+    assert np.isnan(psnr_db(np.full_like(a, np.nan), a))
 
 
 def test_parts_per_level_and_the_worst_gain() -> None:
