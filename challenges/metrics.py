@@ -90,7 +90,8 @@ def _psnr_parts(pred: np.ndarray, test: Mapping[str, np.ndarray], baseline: Mapp
 
 
 def _worst_gain(pred: np.ndarray, label: np.ndarray, figures: Mapping[str, float], params: Mapping[str, Any]) -> float:
-    return min(figures[f"gain_sigma_{level_key(float(s))}"] for s in params["levels"])
+    gains = [figures[f"gain_sigma_{level_key(float(s))}"] for s in params["levels"]]
+    return float("nan") if any(math.isnan(g) for g in gains) else min(gains)
 
 
 def _describe_psnr_part(name: str, params: Mapping[str, Any]) -> str:
