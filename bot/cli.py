@@ -200,6 +200,10 @@ def cmd_challenges_calibrate(args: argparse.Namespace, settings: Settings) -> in
             metric = METRICS[config.metric.name]
             value = report.metrics.get(metric.name, float("nan"))
             margin = value - config.metric.threshold if metric.higher_is_better else config.metric.threshold - value
+            for criterion in config.metric.criteria:  # every part with a threshold needs the margin too
+                part = report.metrics.get(criterion.part, float("nan"))
+                margin = min(margin, part - criterion.threshold if criterion.at_least is not None
+                             else criterion.threshold - part)
             row["margin"] = round(margin, 4)
             good = good and margin >= args.margin and run.phase_s.get("train", 0.0) <= challenge.spec.limits.train_budget_s
         ok = ok and good

@@ -6,6 +6,11 @@ batches the trusted side made after training (of another batch size, or another 
 the fully-convolutional probe), and parameter counts from the weights returned as plain arrays.
 ``sandbox-observed`` ones (module types, a bidirectional RNN that ran) were seen next to learner
 code and can be forged; they can fail a submission, never pass one alone.
+
+A check's probes normally go through the learner's prediction; a check with a ``runner`` asks the
+sandbox side for something else on its probes (``codec``: an autoencoder's ``encode``/``decode``,
+its forward and its prediction), so that the size of the code and ``forward = decode(encode(x))``
+are judged here on batches the model never saw, of other sizes than the training batch.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class CheckDef:
     probes: ProbeMaker | None = None
     describe: Callable[[Mapping[str, Any]], str] = lambda p: ""
     advice: str = ""  # the next step when the check fails
+    runner: str = ""  # what the sandbox side runs on the probes ("": the prediction; "codec": encode/decode)
 
 
 def _names(types: list[str]) -> str:
@@ -177,6 +183,66 @@ def _class_names(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check
     return Check(name, ok, message, None, None)
 
 
+CODEC_BATCHES = (5, 3)  # probe batch sizes: neither the training batch nor the prediction's
+CODEC_RTOL, CODEC_ATOL = 1e-4, 1e-5  # the same ops in another order may round differently
+
+
+def _codec_probe(params: Mapping[str, Any], test_input: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    a, b = (_probe_input({**params, "batch": n}, test_input, rng) for n in CODEC_BATCHES)
+    return {":a": a, ":b": b}
+
+
+def _codec_outputs(name: str, ev: RunEvidence, *parts: str) -> tuple[list[np.ndarray] | None, str]:
+    """The codec runner's outputs for this check's probe, or None and why they are missing."""
+    _, error = _probe_output(name, ev)
+    got = [ev.predictions.get(PROBE_PREFIX + name + ":" + p) for p in parts]
+    if all(isinstance(g, np.ndarray) for g in got):
+        return [g for g in got if isinstance(g, np.ndarray)], ""
+    return None, error or "no output came back"
+
+
+def _code_size(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    """encode(x) holds at most ``at_most`` numbers per input number, per sample."""
+    limit = float(params.get("at_most", 0.25))
+    a = ev.probes[PROBE_PREFIX + name + ":a"]
+    outputs, why = _codec_outputs(name, ev, "code")
+    if outputs is None:
+        return Check(name, False, f"model.encode(x) on a probe batch of {len(a)} failed: {why}", None, limit)
+    [code] = outputs
+    if code.ndim < 1 or code.shape[0] != len(a):
+        return Check(name, False, f"model.encode(x) for a batch of {len(a)} returned shape {list(code.shape)[:6]}: "
+                     "its first dimension must be the batch", None, limit)
+    per_sample, per_input = code.size // len(a), a.size // len(a)
+    ratio = per_sample / per_input
+    ok = ratio <= limit
+    return Check(name, ok, f"the code holds {per_sample:,} numbers per image for {per_input:,} input pixels: ratio "
+                 f"{ratio:.3g} {'<=' if ok else '>'} {limit:g} (code shape per image {list(code.shape[1:])[:6]})",
+                 float(ratio), limit)
+
+
+def _decode_encode(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    """model(x) == decode(encode(x)) and the prediction returns that, for batches of other sizes."""
+    a, b = ev.probes[PROBE_PREFIX + name + ":a"], ev.probes[PROBE_PREFIX + name + ":b"]
+    outputs, why = _codec_outputs(name, ev, "decoded", "forward", "denoised", "decoded_b")
+    if outputs is None:
+        return Check(name, False, f"decode(encode(x)) on a probe batch of {len(a)} failed: {why}")
+    decoded, forward, denoised, decoded_b = outputs
+    problem = None
+    if decoded.shape != a.shape or decoded_b.shape != b.shape:
+        problem = (f"decode(encode(x)) has shape {list(decoded.shape)[:6]} for an input of {list(a.shape)} "
+                   f"(and {list(decoded_b.shape)[:6]} for {list(b.shape)})")
+    elif forward.shape != decoded.shape or not np.allclose(forward, decoded, CODEC_RTOL, CODEC_ATOL, equal_nan=True):
+        gap = float(np.nanmax(np.abs(forward - decoded))) if forward.shape == decoded.shape else float("nan")
+        problem = f"model(x) differs from decode(encode(x)) (largest gap {gap:.3g}): forward must be decode(encode(x))"
+    elif denoised.shape != decoded.shape or not any(
+            np.allclose(denoised, target, CODEC_RTOL, 1e-4, equal_nan=True) for target in (decoded, np.clip(decoded, 0, 1))):
+        problem = "the prediction is not decode(encode(x)) (clamped to [0, 1] at most): it must go through the code"
+    if problem:
+        return Check(name, False, problem)
+    return Check(name, True, f"model(x) and the prediction equal decode(encode(x)) for batches of {len(a)} and {len(b)}, "
+                 "each code decoded after the other batch was encoded")
+
+
 CHECKS: dict[str, CheckDef] = {
     "module_types": CheckDef(
         OBSERVED, _module_types, describe=lambda p: f"the model contains {_names(list(p.get('any_of', [])))}",
@@ -201,6 +267,18 @@ CHECKS: dict[str, CheckDef] = {
         TRUSTED, _class_names, describe=lambda p: "class_names are the sorted folder names",
         advice="Return ImageFolder's own train_set.classes: it lists the folder names sorted, in the order of "
                "the label indices; a hand-written list can disagree with the labels."),
+    "code_size": CheckDef(
+        TRUSTED, _code_size, _codec_probe, runner="codec",
+        describe=lambda p: f"model.encode(x) holds at most {float(p.get('at_most', 0.25)):g} numbers per input pixel",
+        advice="Make the code smaller than the image: after two stride-2 convolutions (28 -> 14 -> 7) end the encoder "
+               "with a convolution to few channels, e.g. Conv2d(32, 4, 3, padding=1) gives 4x7x7 = 196 numbers for "
+               "784 pixels (0.25); encode(x) returns that tensor and decode(z) starts from it."),
+    "decode_encode": CheckDef(
+        TRUSTED, _decode_encode, _codec_probe, runner="codec",
+        describe=lambda p: "model(x) and the prediction are decode(encode(x)), on batches of other sizes",
+        advice="Define encode(self, x) and decode(self, z) as methods of the model and write forward(self, x) as "
+               "return self.decode(self.encode(x)); denoise() returns model(noisy) (clamping is fine). Keep no state "
+               "between the calls: decode must work from z alone."),
     "bidirectional_rnn": CheckDef(
         OBSERVED, _bidirectional_rnn, describe=lambda p: "a bidirectional RNN that the prediction runs",
         advice="Use nn.LSTM(..., bidirectional=True, batch_first=True) and run it in the prediction: its output "

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from challenges.datagen.audio import make_audio_clips
+from challenges.datagen.blind import make_blind_denoise
 from challenges.datagen.segmentation import make_segmentation
 from challenges.datagen.shapes import (
     DATA_VERSION,
@@ -55,6 +56,7 @@ GENERATORS: dict[str, Generator] = {
     "segmentation": _segmentation,
     "shapes": _shapes,
     "denoise-pairs": _denoise_pairs,
+    "blind-denoise-pairs": make_blind_denoise,
     "tagging": _tagging,
     "shapes-rgb": make_shapes_rgb,
     "audio-clips": make_audio_clips,
@@ -67,6 +69,7 @@ __all__ = [
     "SHAPE_NAMES",
     "TOPIC_NAMES",
     "add_noise",
+    "make_blind_denoise",
     "make_denoise_pairs",
     "make_segmentation",
     "make_shapes",

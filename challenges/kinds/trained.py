@@ -15,7 +15,15 @@ module), and ``predict(clf, texts)`` labels hidden texts; texts travel as JSON l
 bounded here. A trained challenge may also declare ``[units]``: the challenge's
 ``hooks.calls(rng)`` run in the same job before training (the functions kind's calls) and
 ``hooks.judge(calls, results)`` adds its checks to the verdict, so one submission is graded on
-its pipeline pieces and on what it learned.
+its pipeline pieces and on what it learned; a unit call may name a scenario of the challenge's
+``inside.py`` (for arguments JSON cannot carry, such as a tensor and a ``torch.Generator``).
+
+``[data] test_params`` override the generator's params for the hidden split only (C7.3 lays it
+out in fixed noise levels while training mixes them). A metric with parts (``psnr_gain``) reports
+named figures beside its headline value, and ``[[metric.criteria]]`` put a threshold on each: one
+verdict line per part, all of which must hold. Checks with a runner (``code_size``,
+``decode_encode``) have their probes run through an autoencoder's ``encode``/``decode`` in the
+sandbox instead of the prediction (``contract["probe_runs"]``).
 """
 
 from __future__ import annotations
@@ -68,6 +76,7 @@ class DataConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     generator: str
     params: dict[str, Any] = Field(default_factory=dict)
+    test_params: dict[str, Any] = Field(default_factory=dict)  # overrides for the hidden split (e.g. fixed noise levels)
     train_size: int = Field(ge=10, le=50_000)
     test_size: int = Field(ge=10, le=20_000)
     train_seed: int = Field(ge=0)
@@ -138,6 +147,27 @@ class PredictConfig(BaseModel):
         return self
 
 
+class CriterionConfig(BaseModel):
+    """A threshold on one part of the metric (``[[metric.criteria]]``): its own verdict line, which
+    must hold as well as the headline value (every noise level, clean inputs)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    part: str
+    what: str | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> CriterionConfig:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError(f"criterion {self.part!r} has exactly one of at_least / at_most")
+        return self
+
+    @property
+    def threshold(self) -> float:
+        return float(self.at_least if self.at_least is not None else self.at_most)  # type: ignore[arg-type]
+
+
 class MetricConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
@@ -146,6 +176,7 @@ class MetricConfig(BaseModel):
     at_least: float | None = None
     at_most: float | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    criteria: list[CriterionConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_threshold(self) -> MetricConfig:
@@ -155,7 +186,21 @@ class MetricConfig(BaseModel):
             raise ValueError("a metric has exactly one of at_least / at_most")
         if (self.at_least is not None) != METRICS[self.name].higher_is_better:
             raise ValueError(f"{self.name} is {'higher' if METRICS[self.name].higher_is_better else 'lower'}-is-better")
+        if self.criteria:
+            names = self.part_names()
+            unknown = [c.part for c in self.criteria if c.part not in names]
+            if not names or unknown:
+                raise ValueError(f"criteria name parts of the metric ({', '.join(names) or f'{self.name} has none'}); "
+                                 f"unknown: {', '.join(unknown)}")
         return self
+
+    def part_names(self) -> list[str]:
+        """The parts this metric reports with these params (none for a plain metric)."""
+        metric = METRICS[self.name]
+        try:
+            return list(metric.part_names(self.params)) if metric.part_names else []
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{self.name} params: {exc}") from exc
 
     @property
     def threshold(self) -> float:
@@ -225,7 +270,11 @@ class TrainedConfig(BaseModel):
         return self
 
     def contract_json(self) -> dict[str, Any]:
-        return {"build": self.build.model_dump(), "train": self.train.model_dump(), "predict": self.predict.model_dump()}
+        # Probes that run something other than the prediction (an autoencoder's encode/decode), by key.
+        runs = {check_library.PROBE_PREFIX + c.label: {"run": check_library.CHECKS[c.use].runner, **c.params}
+                for c in self.checks if check_library.CHECKS[c.use].runner}
+        return {"build": self.build.model_dump(), "train": self.train.model_dump(), "predict": self.predict.model_dump(),
+                "probe_runs": runs}
 
 
 @cache
@@ -297,6 +346,8 @@ class TrainedExchange(Exchange):
                    "predict": lim.predict_s}
         params = {"contract": self.config.contract_json(), "run_seed": self.run_seed,
                   "time_budget_s": lim.train_budget_s}
+        if self.unit_calls and self.challenge.inside_module:  # unit calls may run the challenge's scenarios
+            params["inside"] = self.challenge.inside_module
         return SandboxPlan(
             entry=INSIDE, source=self.submission.source, filename=self.submission.filename, params=params,
             phases=phases, total_s=sum(phases.values()), memory_mb=lim.memory_mb, threads=lim.threads,
@@ -341,7 +392,7 @@ class TrainedExchange(Exchange):
 
     def _test_inputs(self) -> dict[str, Any]:
         data = self.config.data
-        self.test = GENERATORS[data.generator](data.test_size, self.test_seed, **data.params)
+        self.test = GENERATORS[data.generator](data.test_size, self.test_seed, **(data.params | data.test_params))
         inputs: dict[str, Any] = {self.config.predict.input: self.test[self.config.predict.input]}
         self.labels = dict(self.test)
         label = self.config.metric.label
@@ -371,16 +422,21 @@ class TrainedExchange(Exchange):
         figures: dict[str, float] = self._baseline_figures()
         checks: list[Check] = []
         pred: np.ndarray | None = None
+        parts: dict[str, float] = {}
         try:
             pred = self._aligned_prediction(metric.kinds)
-            value = metric.fn(pred, np.asarray(self.labels[config.metric.label]), figures, config.metric.params)
+            if metric.parts is not None:
+                parts = metric.parts(pred, self.labels, figures, config.metric.params)
+            value = metric.fn(pred, np.asarray(self.labels[config.metric.label]), figures | parts, config.metric.params)
             compare = at_least if metric.higher_is_better else at_most
             checks.append(compare(metric.name, value, config.metric.threshold, what))
+            checks += self._criteria_checks(parts)
         except PredictionError as exc:
             value = float("nan")
             checks.append(Check(metric.name, False, f"no usable predictions: {exc}", None, config.metric.threshold,
                                 advice=_prediction_advice(str(exc))))
-        metrics = {metric.name: value, **figures}
+            checks += [Check(c.part, False, "no usable predictions", None, c.threshold) for c in config.metric.criteria]
+        metrics = {metric.name: value, **figures, **parts}
         hooks = self.challenge.hooks
         if self.unit_calls and hooks is not None:
             results = self.unit_results or {c.id: CallResult(error="the unit calls did not run") for c in self.unit_calls}
@@ -406,6 +462,18 @@ class TrainedExchange(Exchange):
             score=self._score(value, figures), tier=None, pictures=self._pictures(pred),
         )
 
+    def _criteria_checks(self, parts: Mapping[str, float]) -> list[Check]:
+        """One line per criterion on a part of the metric (each noise level, clean inputs)."""
+        metric = METRICS[self.config.metric.name]
+        params = self.config.metric.params
+        out = []
+        for criterion in self.config.metric.criteria:
+            what = criterion.what or (metric.describe_part(criterion.part, params) if metric.describe_part
+                                      else criterion.part)
+            compare = at_least if criterion.at_least is not None else at_most
+            out.append(compare(criterion.part, float(parts.get(criterion.part, float("nan"))), criterion.threshold, what))
+        return out
+
     def _metric_facts(self, metric: Any, value: float, figures: Mapping[str, float]) -> MetricFacts:
         """The metric against what it means: chance (always the most common label), the baseline
         on the same split, and the same model on a slice of its own training data."""
@@ -418,7 +486,7 @@ class TrainedExchange(Exchange):
                 chance = float(metric.fn(np.full_like(label, values[counts.argmax()]), label, figures,
                                          config.metric.params))
         fit = (self.predictions or {}).get(FIT_PREFIX + config.predict.input)
-        if isinstance(fit, np.ndarray):
+        if isinstance(fit, np.ndarray) and metric.parts is None:  # parts are laid out on the hidden split only
             train = training_split(config)
             truth = folder_labels(config.train, np.asarray(train[config.metric.label][:FIT_ROWS]))
             with contextlib.suppress(Exception):
@@ -568,6 +636,10 @@ class TrainedKind(Kind):
         metric = METRICS[config.metric.name]
         op = ">=" if metric.higher_is_better else "<="
         lines = [f"{config.metric.what or metric.what} {op} {config.metric.threshold:g}"]
+        for criterion in config.metric.criteria:
+            what = criterion.what or (metric.describe_part(criterion.part, config.metric.params)
+                                      if metric.describe_part else criterion.part)
+            lines.append(f"{what} {'>=' if criterion.at_least is not None else '<='} {criterion.threshold:g}")
         for check in config.checks:
             text = check_library.CHECKS[check.use].describe(check.params)
             lines.append(text or check.label)

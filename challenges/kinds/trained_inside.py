@@ -7,13 +7,18 @@ predict -> send ``predictions``. Every phase is announced, so the supervisor enf
 deadline and a crash says how far the code got. A text challenge (``gives = "texts"``) has no
 ``build_model``: ``fit(texts, labels, *args)`` returns the classifier (any object) and
 ``predict(clf, texts)`` labels lists of texts. Unit calls sent with the training data (``_calls``)
-run first, in phase ``units``, and their results go back as one ``units`` message. Learner functions are called positionally per
-the contract, ``time_budget_s`` by keyword (design §2.13). Nothing sent from here is trusted.
+run first, in phase ``units`` (a call may name a scenario of the challenge's ``inside.py``, for
+arguments JSON cannot carry: tensors, a ``torch.Generator``), and their results go back as one
+``units`` message. Probes of a check with a runner (``contract["probe_runs"]``) go through that
+runner instead of the prediction: ``codec`` encodes, decodes and forwards them (an autoencoder's
+bottleneck). Learner functions are called positionally per the contract, ``time_budget_s`` by
+keyword (design §2.13). Nothing sent from here is trusted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import shutil
 import tempfile
 import time
@@ -253,14 +258,44 @@ def predict_phase(learner: ModuleType, model: Any, inputs: dict[str, Any], contr
             with contextlib.suppress(Exception), _evaluating(model):
                 out[key] = post_process(kit.batched(run, to_input(value), int(predict.get("batch_size", 250)),
                                                     "the prediction"), str(predict.get("output", "raw")))
+    runs: dict[str, Any] = contract.get("probe_runs") or {}
+    for prefix, spec in runs.items():  # probes of checks with their own runner
+        if spec.get("run") == "codec" and network is not None:
+            out.update(codec_outputs(network, run, inputs, prefix, spec))
     for key, value in inputs.items():  # probes: the raw output, for shape and determinism checks
-        if key.startswith(PROBE_PREFIX):
+        if key.startswith(PROBE_PREFIX) and key.rsplit(":", 1)[0] not in runs:
             try:
                 with _evaluating(model):
                     out[key] = kit.to_numpy(run(to_input(value)), "the prediction")
             except Exception as exc:  # a probe that fails is reported, not fatal: the check says why
                 out[key + ":error"] = f"{type(exc).__name__}: {exc}"[:300]
     return out
+
+
+def codec_outputs(model: nn.Module, predict: Callable[[Any], Any], inputs: dict[str, Any], prefix: str,
+                  spec: dict[str, Any]) -> dict[str, Any]:
+    """An autoencoder on two probe batches (``prefix:a``, ``prefix:b``): both are encoded before
+    either code is decoded, and each code is decoded from a copy, so decode must work from z alone
+    (a model that keeps the last input cannot pass); then forward and the prediction on ``a``."""
+    try:
+        encode = getattr(model, str(spec.get("encode", "encode")), None)
+        decode = getattr(model, str(spec.get("decode", "decode")), None)
+        if not callable(encode) or not callable(decode):
+            raise kit.ContractError("the model must have methods encode(x) and decode(z)")
+        a, b = _tensor(inputs[prefix + ":a"]), _tensor(inputs[prefix + ":b"])
+        with kit.evaluating(model):
+            code_a, code_b = encode(a.clone()), encode(b.clone())
+            for code in (code_a, code_b):
+                if not isinstance(code, torch.Tensor):
+                    raise kit.ContractError(f"encode(x) must return a tensor, got {type(code).__name__}")
+            decoded_b = kit.to_numpy(decode(code_b.clone()), "decode(z)")
+            decoded = kit.to_numpy(decode(code_a.clone()), "decode(z)")
+            forward = kit.to_numpy(model(a.clone()), "model(x)")
+            denoised = kit.to_numpy(predict(a.clone()), "the prediction")
+        return {prefix + ":code": kit.to_numpy(code_a, "encode(x)"), prefix + ":decoded": decoded,
+                prefix + ":forward": forward, prefix + ":denoised": denoised, prefix + ":decoded_b": decoded_b}
+    except Exception as exc:  # reported to the check, which says why it fails
+        return {prefix + ":error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
 def main(channel: Channel, job: dict[str, Any]) -> None:
@@ -281,7 +316,8 @@ def main(channel: Channel, job: dict[str, Any]) -> None:
     calls = data.pop(CALLS_KEY, None)
     if isinstance(calls, list) and calls:
         phase("units")
-        channel.send("units", functions_inside.run_calls(learner, calls, {}, None))
+        scenarios = importlib.import_module(str(params["inside"])) if params.get("inside") else None
+        channel.send("units", functions_inside.run_calls(learner, calls, {}, scenarios))
     model, to_input, class_names = train_phase(learner, data, contract, int(params["run_seed"]),
                                                float(params["time_budget_s"]), phase)
     progress.remove()
