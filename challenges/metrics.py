@@ -2,6 +2,7 @@
 
 Each is computed on the trusted side, from predictions against hidden labels; some are relative to
 the run's baseline figures (``mse_ratio`` divides by the best blur's MSE on the same split).
+``sequence_accuracy`` counts a row right only when every non-padding position is.
 """
 
 from __future__ import annotations
@@ -41,8 +42,21 @@ def _mean_iou(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float]
     return mean_iou(pred, label, int(params.get("classes", 2)))[0]
 
 
+def exact_sequence_accuracy(pred: np.ndarray, target: np.ndarray, pad: int = 0) -> float:
+    """Share of rows whose every position where ``target`` is not ``pad`` matches; what is
+    predicted at padding positions is not scored."""
+    valid = target != pad
+    return float(((pred == target) | ~valid).all(axis=1).mean()) if len(target) else 0.0
+
+
+def _sequence_accuracy(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float],
+                       params: Mapping[str, Any]) -> float:
+    return exact_sequence_accuracy(pred, label, int(params.get("pad", 0)))
+
+
 METRICS: dict[str, Metric] = {
     "accuracy": Metric("accuracy", "test accuracy", True, "iub", _accuracy),
     "mse_ratio": Metric("mse_ratio", "test MSE / best-blur MSE", False, "f", _mse_ratio),
     "mean_iou": Metric("mean_iou", "mean IoU over the classes", True, "iub", _mean_iou),
+    "sequence_accuracy": Metric("sequence_accuracy", "exact-sequence test accuracy", True, "iu", _sequence_accuracy),
 }

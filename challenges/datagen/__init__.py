@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from challenges.datagen.audio import make_audio_clips
+from challenges.datagen.names import LANGUAGE_NAMES, make_names
+from challenges.datagen.reversal import make_reversal, reversal_targets
 from challenges.datagen.segmentation import make_segmentation
 from challenges.datagen.shapes import (
     DATA_VERSION,
@@ -59,20 +61,26 @@ GENERATORS: dict[str, Generator] = {
     "shapes-rgb": make_shapes_rgb,
     "audio-clips": make_audio_clips,
     "topics": make_topics,
+    "names": make_names,
+    "reversal": make_reversal,
 }
 
 __all__ = [
     "DATA_VERSION",
     "GENERATORS",
+    "LANGUAGE_NAMES",
     "SHAPE_NAMES",
     "TOPIC_NAMES",
     "add_noise",
     "make_denoise_pairs",
+    "make_names",
+    "make_reversal",
     "make_segmentation",
     "make_shapes",
     "make_tagging",
     "make_topics",
     "randomise_future",
     "render_shapes",
+    "reversal_targets",
     "tagging_labels",
 ]
