@@ -1,8 +1,10 @@
 """Real-world case: the PyTorch tutorial "NLP From Scratch: Translation with a Sequence to
 Sequence Network and Attention", its EncoderRNN and AttnDecoderRNN (Bahdanau attention) with its
-recipe (hidden 128, dropout 0.1, Adam lr 0.001, batch 32, NLLLoss on log_softmax, teacher
-forcing), ported to this contract: symbols 1..10 with 0 as padding, SOS = 11, MAX_LENGTH = 8,
-and a loop that stops at the time budget instead of running 80 epochs."""
+recipe (hidden 128, dropout 0.1, Adam, NLLLoss on log_softmax, teacher forcing), ported to this
+contract: symbols 1..10 with 0 as padding, SOS = 11, MAX_LENGTH = 8, and a loop that stops at
+the time budget instead of running 80 epochs. Adapted: lr 0.003 and batch 64 instead of the
+tutorial's 0.001 and 32. With those, 14 s on 2 busy CPU threads gave about 400 steps and 0.81
+exact sequences: on the pass mark, so whether it passed depended on the host's load."""
 
 import time
 
@@ -13,7 +15,7 @@ import torch.nn.functional as F
 SOS_token = 11
 MAX_LENGTH = 8
 hidden_size = 128
-batch_size = 32
+batch_size = 64
 
 
 class EncoderRNN(nn.Module):
@@ -103,7 +105,7 @@ def build_model():
 
 def train(model, X, Y, time_budget_s):
     start = time.monotonic()
-    optimizer = optim = torch.optim.Adam(model.parameters(), lr=0.001)
+    optimizer = optim = torch.optim.Adam(model.parameters(), lr=0.003)
     criterion = nn.NLLLoss()
     model.train()
     while time.monotonic() - start < 0.7 * time_budget_s:
