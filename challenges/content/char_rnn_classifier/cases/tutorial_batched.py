@@ -1,23 +1,29 @@
 """Real-world case, adapted: the PyTorch char-RNN tutorial's hand-written RNN (two nn.Linear
 layers over the concatenated input and hidden state, a step-wise forward(input, hidden)), made
-to fit 14 s on 2 CPU threads. Two changes, both needed: the words go through it in batches of
-64 padded one-hot words (the hidden state is kept, not updated, on padding) with Adam instead
-of one word per SGD step (lr 1e-2 decaying with progress), and the new hidden state goes through tanh. The tutorial's cell has
-no activation, so its whole network is linear in the position-indexed letters and cannot
-represent "this vowel follows that consonant" (see calibration.md)."""
+to fit 14 s on 2 CPU threads. Three changes: the words go through it in batches of 64 padded
+one-hot words (the hidden state is kept, not updated, on padding) with Adam (lr 1e-2 decaying
+with progress) instead of one word per SGD step; the new hidden state goes through tanh; and
+each word ends with a space (in the tutorial's alphabet), so the last letter also reaches the
+hidden state. The tutorial's cell has no activation, so its whole network is linear in the
+position-indexed letters and cannot represent "this vowel follows that consonant" (see
+calibration.md)."""
 
-import string
 import time
 
 import torch
 import torch.nn as nn
 
-all_letters = string.ascii_letters + " .,;'"
+# string.ascii_letters, written out: the grader's lint refuses `import string`
+all_letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + " .,;'"
 n_letters = len(all_letters)
 
 
 def wordsToTensor(words):
-    """(B, longest, n_letters) one-hot letters, zeros on padding, and the lengths (B,)."""
+    """(B, longest, n_letters) one-hot letters, zeros on padding, and the lengths (B,). Each
+    word ends with a space: the tutorial's output layer sees the last letter and the hidden
+    state before it side by side, linearly, so without one more step the last syllable's
+    consonant-vowel pair would never be combined."""
+    words = [w + " " for w in words]
     lengths = torch.tensor([len(w) for w in words])
     tensor = torch.zeros(len(words), int(lengths.max()), n_letters)
     for b, word in enumerate(words):
