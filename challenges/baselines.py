@@ -16,7 +16,12 @@ each run's freshly drawn test split, so a random test seed per run stays cheap:
 * ``time-averaged-log-mel``: logistic regression on each clip's log-mel spectrum averaged over time
   (what a model that ignores the course in time can reach);
 * ``bag-of-words``: logistic regression on unigram counts of whitespace tokens (what a text model
-  that ignores word order can reach; order-dependent text challenges must stay clearly above it).
+  that ignores word order can reach; order-dependent text challenges must stay clearly above it);
+* ``bag-of-characters``: logistic regression on the character counts of each word (what a name
+  classifier that ignores the order of the letters can reach);
+* ``per-position-linear``: one logistic regression per output position on the one-hot padded input
+  sequence, scored on exact sequences (what a sequence-to-sequence mapping without recurrence or
+  attention, which cannot select the input position by the sequence's length, can reach).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+from challenges.metrics import exact_sequence_accuracy
 
 BLUR_SIGMAS: tuple[float, ...] = (0.5, 0.8, 1.0, 1.3, 1.6, 2.0)
 BLUR_SIZE = 7
@@ -257,7 +264,72 @@ def _bow_score(state: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str,
     return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
 
 
+def _char_counts(words: np.ndarray, alphabet: Mapping[str, int]) -> np.ndarray:
+    counts = np.zeros((len(words), len(alphabet)), dtype=np.float32)
+    for row, word in enumerate(words):
+        for char in str(word):
+            col = alphabet.get(char)
+            if col is not None:
+                counts[row, col] += 1.0
+    return counts
+
+
+def _boc_fit(train: Arrays, params: Mapping[str, Any]) -> Any:
+    chars = sorted({c for word in train[params["input"]] for c in str(word)})
+    alphabet = {c: i for i, c in enumerate(chars)}
+    model = fit_linear_on_pixels(_char_counts(train[params["input"]], alphabet), train[params["label"]],
+                                 int(params["num_classes"]), steps=300)
+    return model, alphabet
+
+
+def _boc_score(state: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    model, alphabet = state
+    with torch.no_grad():
+        pred = model(torch.from_numpy(_char_counts(test[params["input"]], alphabet))).argmax(1).numpy()
+    return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
+
+
+def one_hot_sequences(x: np.ndarray, vocab: int) -> torch.Tensor:
+    """(N, T) token ids in 0..vocab-1 -> (N, T * vocab) float one-hot rows."""
+    return nn.functional.one_hot(torch.from_numpy(x).long(), vocab).flatten(1).float()
+
+
+def _per_position_fit(train: Arrays, params: Mapping[str, Any]) -> Any:
+    x, y = train[params["input"]], train[params["label"]]
+    vocab = int(params["vocab"])
+    return _fit_positions(one_hot_sequences(x, vocab), torch.from_numpy(y).long(), vocab)
+
+
+def _fit_positions(features: torch.Tensor, y: torch.Tensor, vocab: int, steps: int = 300) -> nn.Linear:
+    """One linear layer whose T x vocab outputs are the T positions' class scores (a logistic
+    regression per position; padding targets, id 0, are not scored), Adam 1e-2, full batch."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        t = y.shape[1]
+        model = nn.Linear(features.shape[1], t * vocab)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        for _ in range(steps):
+            opt.zero_grad()
+            logits = model(features).reshape(len(y), t, vocab)
+            loss = nn.functional.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1), ignore_index=0)
+            loss.backward()
+            opt.step()
+    return model
+
+
+def _per_position_score(model: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    x, y = test[params["input"]], test[params["label"]]
+    vocab = int(params["vocab"])
+    with torch.no_grad():
+        pred = model(one_hot_sequences(x, vocab)).reshape(len(x), y.shape[1], vocab).argmax(-1).numpy()
+    valid = y != 0
+    return {"baseline_sequence_accuracy": exact_sequence_accuracy(pred, y),
+            "baseline_position_accuracy": float((pred == y)[valid].mean()) if valid.any() else 0.0}
+
+
 BASELINES: dict[str, Baseline] = {
+    "bag-of-characters": Baseline("bag-of-characters", _boc_fit, _boc_score),
+    "per-position-linear": Baseline("per-position-linear", _per_position_fit, _per_position_score),
     "bag-of-words": Baseline("bag-of-words", _bow_fit, _bow_score),
     "time-averaged-log-mel": Baseline("time-averaged-log-mel", _mel_average_fit, _mel_average_score),
     "intensity-threshold": Baseline("intensity-threshold", _intensity_fit, _intensity_score),

@@ -4,7 +4,7 @@ Each check declares its evidence. ``trusted`` ones are computed here from what c
 only be faked by a model that really behaves that way: shapes and determinism of outputs on probe
 batches the trusted side made after training (of another batch size, or another image size for
 the fully-convolutional probe), and parameter counts from the weights returned as plain arrays.
-``sandbox-observed`` ones (module types, a bidirectional RNN that ran) were seen next to learner
+``sandbox-observed`` ones (module types, a bidirectional or any recurrent layer that ran) were seen next to learner
 code and can be forged; they can fail a submission, never pass one alone.
 
 A check's probes normally go through the learner's prediction; a check with a ``runner`` asks the
@@ -171,6 +171,38 @@ def _bidirectional_rnn(name: str, params: Mapping[str, Any], ev: RunEvidence) ->
     return Check(name, has_bi and ran, message, evidence=OBSERVED)
 
 
+def _listed(ev: RunEvidence, key: str) -> list[str]:
+    value = ev.facts.get(key)
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _recurrent(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    """A recurrent layer (nn.RNN/LSTM/GRU or a cell) that the prediction runs; with ``stepwise``
+    also a module of the learner's own stepped as ``forward(input, hidden)`` (a hand-written RNN
+    from nn.Linear layers, as in the PyTorch char-RNN tutorial)."""
+    layers, steppers = _listed(ev, "recurrent_modules"), _listed(ev, "stepwise_modules")
+    allow_steps = bool(params.get("stepwise", False))
+    if layers and ev.predictions.get("recurrent_ran") is True:
+        return Check(name, True, f"the prediction runs {_names(layers)}", evidence=OBSERVED)
+    if allow_steps and steppers and ev.predictions.get("stepwise_ran") is True:
+        return Check(name, True, f"the prediction steps {', '.join(steppers)}.forward(input, hidden) through "
+                     "each sequence", evidence=OBSERVED)
+    if layers:
+        message = f"the model has {_names(layers)}, but the prediction never runs it"
+    elif allow_steps and steppers:
+        message = (f"{', '.join(steppers)} has a forward(input, hidden), but the prediction never calls it step "
+                   "by step (at most once per batch)")
+    else:
+        message = "no recurrent layer: no nn.RNN / nn.LSTM / nn.GRU (or cell)" + (
+            " and no module with a step-wise forward(input, hidden)" if allow_steps else "") + " in the model"
+    return Check(name, False, message, evidence=OBSERVED)
+
+
+def _describe_recurrent(params: Mapping[str, Any]) -> str:
+    steps = " or a step-wise forward(input, hidden)" if params.get("stepwise") else ""
+    return f"a recurrent layer (nn.RNN / nn.LSTM / nn.GRU or a cell){steps} that the prediction runs"
+
+
 def _class_names(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
     """The class names the learner's loader function returned (an output: compared here)."""
     expected = [str(c) for c in params["expect"]]
@@ -279,6 +311,10 @@ CHECKS: dict[str, CheckDef] = {
         advice="Define encode(self, x) and decode(self, z) as methods of the model and write forward(self, x) as "
                "return self.decode(self.encode(x)); denoise() returns model(noisy) (clamping is fine). Keep no state "
                "between the calls: decode must work from z alone."),
+    "recurrent": CheckDef(
+        OBSERVED, _recurrent, describe=_describe_recurrent,
+        advice="Read the sequence with recurrence: an nn.GRU / nn.LSTM / nn.RNN (batch_first=True) over the "
+               "embedded tokens, or a cell you step through the positions, and use it in the prediction."),
     "bidirectional_rnn": CheckDef(
         OBSERVED, _bidirectional_rnn, describe=lambda p: "a bidirectional RNN that the prediction runs",
         advice="Use nn.LSTM(..., bidirectional=True, batch_first=True) and run it in the prediction: its output "

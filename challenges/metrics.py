@@ -8,6 +8,7 @@ A metric may also have ``parts``: named figures of the same prediction over the 
 them first and hands them to ``fn`` among the figures, so the headline value can be one of them
 (the worst level's gain), and a challenge's ``[[metric.criteria]]`` put a threshold on each part:
 one verdict line per noise level, all of which must hold.
+``sequence_accuracy`` counts a row right only when every non-padding position is.
 """
 
 from __future__ import annotations
@@ -99,6 +100,16 @@ def _describe_psnr_part(name: str, params: Mapping[str, Any]) -> str:
         return "PSNR of the output on clean inputs (dB)"
     level = next(float(s) for s in params["levels"] if f"gain_sigma_{level_key(float(s))}" == name)
     return f"PSNR gain at noise sigma {level:g} (dB)"
+def exact_sequence_accuracy(pred: np.ndarray, target: np.ndarray, pad: int = 0) -> float:
+    """Share of rows whose every position where ``target`` is not ``pad`` matches; what is
+    predicted at padding positions is not scored."""
+    valid = target != pad
+    return float(((pred == target) | ~valid).all(axis=1).mean()) if len(target) else 0.0
+
+
+def _sequence_accuracy(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float],
+                       params: Mapping[str, Any]) -> float:
+    return exact_sequence_accuracy(pred, label, int(params.get("pad", 0)))
 
 
 METRICS: dict[str, Metric] = {
@@ -107,4 +118,5 @@ METRICS: dict[str, Metric] = {
     "mean_iou": Metric("mean_iou", "mean IoU over the classes", True, "iub", _mean_iou),
     "psnr_gain": Metric("psnr_gain", "worst PSNR gain over the noise levels (dB)", True, "f", _worst_gain,
                         _psnr_parts, _psnr_part_names, _describe_psnr_part),
+    "sequence_accuracy": Metric("sequence_accuracy", "exact-sequence test accuracy", True, "iu", _sequence_accuracy),
 }

@@ -15,6 +15,8 @@ import numpy as np
 
 from challenges.datagen.audio import make_audio_clips
 from challenges.datagen.blind import make_blind_denoise
+from challenges.datagen.names import LANGUAGE_NAMES, make_names
+from challenges.datagen.reversal import make_reversal, reversal_targets
 from challenges.datagen.segmentation import make_segmentation
 from challenges.datagen.shapes import (
     DATA_VERSION,
@@ -61,21 +63,27 @@ GENERATORS: dict[str, Generator] = {
     "shapes-rgb": make_shapes_rgb,
     "audio-clips": make_audio_clips,
     "topics": make_topics,
+    "names": make_names,
+    "reversal": make_reversal,
 }
 
 __all__ = [
     "DATA_VERSION",
     "GENERATORS",
+    "LANGUAGE_NAMES",
     "SHAPE_NAMES",
     "TOPIC_NAMES",
     "add_noise",
     "make_blind_denoise",
     "make_denoise_pairs",
+    "make_names",
+    "make_reversal",
     "make_segmentation",
     "make_shapes",
     "make_tagging",
     "make_topics",
     "randomise_future",
     "render_shapes",
+    "reversal_targets",
     "tagging_labels",
 ]

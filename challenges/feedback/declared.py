@@ -9,7 +9,8 @@
 
 ``when`` is a small expression over the run's facts (``RunFacts.names``: every metric, ``steps``,
 ``train_s``, ``budget_used``, ``loss_first``, ``loss_last``, ``metric``, ``threshold``,
-``baseline``, ``chance``, ``train_metric``, ``passed``): numbers, names, comparisons, ``and`` /
+``baseline``, ``chance``, ``train_metric``, ``passed``, and ``failed_<check>`` = 1 for a
+check that failed): numbers, names, comparisons, ``and`` /
 ``or`` / ``not`` and arithmetic, nothing else (checked when the folder loads). ``show``, an
 expression of the same kind, is quoted in the texts as ``{shown}``. A name the run
 lacks means the evidence is missing, and the diagnosis does not appear.

@@ -73,9 +73,11 @@ class RunFacts:
         return sum(part) / len(part) if part else None
 
     def names(self) -> dict[str, float]:
-        """The vocabulary of a challenge's declared predicates: every metric, and the run's facts."""
+        """The vocabulary of a challenge's declared predicates: every metric, the run's facts, and
+        ``failed_<check>`` = 1 for each check that failed (absent when it held)."""
         out: dict[str, float] = {k: v for k, v in self.metrics.items() if isinstance(v, (int, float))}
         out.update({"passed": float(self.passed), "steps": float(self.steps), "n_losses": float(len(self.losses))})
+        out.update({f"failed_{name}": 1.0 for name in self.checks_failed if name.isidentifier()})
         if self.train_s is not None:
             out["train_s"] = self.train_s
         if self.budget_s:

@@ -12,7 +12,9 @@ A challenge's ``hooks.py`` may add what is truly its own: ``transform_test(input
 Text challenges (``gives = "texts"``) have no ``build_model``: the learner's ``fit(texts, labels,
 *args)`` returns its classifier, whatever it is (a module, or a tuple of a vocabulary and a
 module), and ``predict(clf, texts)`` labels hidden texts; texts travel as JSON lists of strings,
-bounded here. A trained challenge may also declare ``[units]``: the challenge's
+bounded here. With ``builds = true`` a text challenge keeps the usual model contract instead:
+``build_model(*args)`` makes the module, ``train(model, texts, labels, *args)`` trains it in
+place, and ``predict(model, texts)`` labels hidden texts (a char-RNN classifier of words). A trained challenge may also declare ``[units]``: the challenge's
 ``hooks.calls(rng)`` run in the same job before training (the functions kind's calls) and
 ``hooks.judge(calls, results)`` adds its checks to the verdict, so one submission is graded on
 its pipeline pieces and on what it learned; a unit call may name a scenario of the challenge's
@@ -95,7 +97,9 @@ class TrainConfig(BaseModel):
     ``texts``: ``arrays`` = [texts, labels]; the learner's ``function`` (e.g. ``fit``) is called as
     ``fit(texts: list[str], labels: LongTensor, *args, time_budget_s=...)`` and returns the
     classifier; no ``build_model`` is called, and the prediction goes through the learner's
-    function (``predict(clf, texts)``).
+    function (``predict(clf, texts)``). With ``builds``, ``build_model`` makes the model first and
+    the learner's ``function`` (``train``) trains it in place as ``train(model, texts, labels,
+    *args, time_budget_s=...)``; the prediction is ``predict(model, texts)``.
 
     ``image_folder``: the sandbox side writes the training split as PNG files to
     ``<scratch>/images/{train,val}/{class}/`` (``arrays`` = [uint8 HWC pixels, labels],
@@ -113,6 +117,7 @@ class TrainConfig(BaseModel):
     classes: list[str] = Field(default_factory=list)
     val_share: float = Field(0.2, ge=0.05, le=0.5)
     loaders: str = "make_loaders"
+    builds: bool = False  # texts: build_model first, then train(model, texts, labels) trains it in place
 
     @model_validator(mode="after")
     def _folder_named(self) -> TrainConfig:
@@ -122,6 +127,8 @@ class TrainConfig(BaseModel):
             raise ValueError("texts name two arrays (texts, labels)")
         if self.args and self.gives != "texts":
             raise ValueError("train args are for texts only (models take build args)")
+        if self.builds and self.gives != "texts":
+            raise ValueError("builds is for texts only (every other way of giving data builds the model)")
         return self
 
 
@@ -555,7 +562,8 @@ def _names(value: Any, most: int) -> list[str] | None:
 def _readable_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The facts the checks read, each of the type they expect; a forged or absurd one is absent."""
     facts: dict[str, Any] = {"bidirectional_rnn": payload.get("bidirectional_rnn") is True}
-    for key, most in (("module_types", MAX_MODULE_TYPES), ("parameter_names", MAX_PARAMETER_NAMES)):
+    for key, most in (("module_types", MAX_MODULE_TYPES), ("parameter_names", MAX_PARAMETER_NAMES),
+                      ("recurrent_modules", MAX_MODULE_TYPES), ("stepwise_modules", MAX_MODULE_TYPES)):
         names = _names(payload.get(key), most)
         if names is not None:
             facts[key] = names
@@ -648,7 +656,7 @@ class TrainedKind(Kind):
     def common_cases(self, challenge: Challenge) -> list[CommonCase]:
         config: TrainedConfig = challenge.config
         predict = config.predict.function if config.predict.via == "function" else None
-        build = None if config.train.gives == "texts" else config.build.function
+        build = None if config.train.gives == "texts" and not config.train.builds else config.build.function
         return common_python_cases(challenge, build=build, train=config.train.function, predict=predict)
 
 

@@ -93,14 +93,16 @@ def train_phase(learner: ModuleType, data: dict[str, Any], contract: dict[str, A
     return model, _tensor, None
 
 
-def _smoke_forward(learner: ModuleType, model: nn.Module, contract: dict[str, Any], probe: torch.Tensor,
+def _smoke_forward(learner: ModuleType, model: nn.Module, contract: dict[str, Any], probe: Any,
                    phase: Callable[[str], None]) -> None:
+    """One prediction on two training inputs (a tensor, or a list of texts) before training."""
     phase("forward")
     try:
         with _evaluating(model):
             raw_predictor(learner, model, contract)(probe)
     except Exception:
-        send_trace(model, lambda: raw_predictor(learner, model, contract)(probe.clone()))
+        send_trace(model, lambda: raw_predictor(learner, model, contract)(
+            probe.clone() if isinstance(probe, torch.Tensor) else list(probe)))
         raise
     model.train()
 
@@ -164,11 +166,20 @@ def _identity(texts: Any) -> Any:
 def _fit_texts(learner: ModuleType, data: dict[str, Any], contract: dict[str, Any], budget_s: float,
                phase: Callable[[str], None]) -> tuple[Any, Callable[[Any], Any], Any]:
     """``fit(texts, labels, *args, time_budget_s=...)``: the learner builds its own vocabulary and
-    model from plain strings, as it would outside the grader."""
+    model from plain strings, as it would outside the grader. With ``builds``: ``build_model``
+    first, a smoke prediction on two texts, then ``train(model, texts, labels, *args)``."""
     spec = contract["train"]
     text_name, label_name = spec["arrays"]
     texts = [str(t) for t in data[text_name]]
     labels = _tensor(data[label_name])
+    if spec.get("builds"):
+        phase("build")
+        model = kit.build(learner, *contract["build"].get("args", []))
+        _smoke_forward(learner, model, contract, texts[:2], phase)
+        phase("train")
+        kit.contract_fn(learner, spec.get("function", "train"))(model, texts, labels, *spec.get("args", []),
+                                                               time_budget_s=budget_s)
+        return model, _identity, None
     phase("train")
     fit = kit.contract_fn(learner, spec.get("function", "fit"))
     clf = fit(texts, labels, *spec.get("args", []), time_budget_s=budget_s)
@@ -203,12 +214,39 @@ def send_trace(model: nn.Module, run: Callable[[], Any]) -> None:
             _trace_sink(rows)
 
 
+def _takes_input_and_hidden(module: nn.Module) -> bool:
+    """Whether a module of the learner's own class has a step-wise ``forward(input, hidden)``:
+    at least two positional parameters after ``self`` (torch's own layers are judged by type)."""
+    import inspect
+
+    if type(module).__module__.startswith("torch."):
+        return False
+    try:
+        params = list(inspect.signature(type(module).forward).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(p.kind in positional for p in params) >= 2
+
+
+def recurrent_layers(model: nn.Module) -> list[nn.Module]:
+    """torch's recurrent layers in the model: nn.RNN/LSTM/GRU and their cells."""
+    return [m for m in model.modules() if isinstance(m, (nn.RNNBase, nn.RNNCellBase))]
+
+
+def stepwise_modules(model: nn.Module) -> list[nn.Module]:
+    """The learner's own modules with a step-wise ``forward(input, hidden)`` (a hand-written RNN)."""
+    return [m for m in list(model.modules())[:1000] if _takes_input_and_hidden(m)]
+
+
 def facts_of(clf: Any) -> dict[str, Any]:
     model = _module_of(clf)
     if model is None:  # a classifier without a network (a text challenge's counts): nothing to weigh
         return {"module_types": [], "n_params": 0, "parameter_names": []}
     out: dict[str, Any] = {"module_types": kit.module_types(model)[:MAX_MODULE_TYPES]}
     out["bidirectional_rnn"] = any(isinstance(m, nn.RNNBase) and m.bidirectional for m in model.modules())
+    out["recurrent_modules"] = sorted({type(m).__name__ for m in recurrent_layers(model)})[:MAX_MODULE_TYPES]
+    out["stepwise_modules"] = sorted({type(m).__name__ for m in stepwise_modules(model)})[:MAX_MODULE_TYPES]
     state = {k: v for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)}
     size = sum(t.numel() * t.element_size() for t in state.values())
     out["n_params"] = kit.n_params(model)
@@ -238,17 +276,25 @@ def predict_phase(learner: ModuleType, model: Any, inputs: dict[str, Any], contr
     predict = contract["predict"]
     run = raw_predictor(learner, model, contract)
     calls: list[int] = []
+    recurrent_calls: list[int] = []
+    stepwise_calls: list[int] = []
     network = _module_of(model)
     rnns = [m for m in network.modules() if isinstance(m, nn.RNNBase) and m.bidirectional] if network else []
     hooks = [m.register_forward_hook(lambda *_: calls.append(1)) for m in rnns]
+    if network is not None:  # which recurrence the prediction really runs (the `recurrent` check)
+        hooks += [m.register_forward_hook(lambda *_: recurrent_calls.append(1)) for m in recurrent_layers(network)]
+        hooks += [m.register_forward_hook(lambda *_: stepwise_calls.append(1)) for m in stepwise_modules(network)]
     out: dict[str, Any] = {}
     try:
         x = to_input(inputs[predict["input"]])
+        batch_size = int(predict.get("batch_size", 250))
         started = time.monotonic()
         with _evaluating(model):
-            raw = kit.batched(run, x, int(predict.get("batch_size", 250)), "the prediction")
+            raw = kit.batched(run, x, batch_size, "the prediction")
         out["pred"] = post_process(raw, str(predict.get("output", "raw")))
         out["bidirectional_ran"] = bool(calls)
+        out["recurrent_ran"] = bool(recurrent_calls)
+        out["stepwise_ran"] = len(stepwise_calls) > -(-len(x) // batch_size)  # more calls than batches: steps
     finally:
         for hook in hooks:
             hook.remove()

@@ -39,3 +39,12 @@ def test_only_arithmetic_and_comparisons_load(when: str) -> None:
 def test_placeholders_name_facts_only() -> None:
     with pytest.raises(ValidationError):
         declared("steps > 0", evidence="{mse_ratio.__class__}")
+
+
+def test_a_failed_check_is_a_name_only_while_it_failed() -> None:
+    from dataclasses import replace
+
+    failed = replace(_facts(mse_ratio=1.4), checks_failed=["recurrent", "odd name"])
+    assert failed.names()["failed_recurrent"] == 1.0 and "failed_odd name" not in failed.names()
+    assert declared("failed_recurrent > 0").applies(failed) is not None
+    assert declared("failed_recurrent > 0").applies(_facts(mse_ratio=1.4)) is None  # held: the name is missing
