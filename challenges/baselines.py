@@ -13,7 +13,11 @@ each run's freshly drawn test split, so a random test seed per run stays cheap:
 * ``time-averaged-log-mel``: logistic regression on each clip's log-mel spectrum averaged over time
   (what a model that ignores the course in time can reach);
 * ``bag-of-words``: logistic regression on unigram counts of whitespace tokens (what a text model
-  that ignores word order can reach; order-dependent text challenges must stay clearly above it).
+  that ignores word order can reach; order-dependent text challenges must stay clearly above it);
+* ``scratch-tiny``: the shipped ``Tiny`` architecture from random init, trained on the few-shot
+  split alone (Adam 3e-3, full batch, ``steps`` steps or ``budget_s`` seconds, whichever ends
+  first): what transfer learning must beat (competency 9). C9.3 fits it again on every run
+  (``every_run``, the run's seed); C9.1/C9.2 cache it per challenge version.
 """
 
 from __future__ import annotations
@@ -234,7 +238,47 @@ def _bow_score(state: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str,
     return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
 
 
+SCRATCH_STEPS = 300  # full-batch Adam steps on the few-shot split: its training loss is ~0 long before
+SCRATCH_BUDGET_S = 14.0  # and never longer than the learner's training budget
+
+
+def fit_scratch_tiny(x: np.ndarray, y: np.ndarray, num_classes: int, steps: int = SCRATCH_STEPS,
+                     budget_s: float = SCRATCH_BUDGET_S, lr: float = 3e-3, seed: int = 0) -> nn.Module:
+    """``Tiny`` from random init, trained on (x, y) alone, full batch; returned in eval mode."""
+    import time
+
+    from challenges.pretrained import Tiny
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Tiny(num_classes)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        xt, yt = torch.from_numpy(x).float(), torch.from_numpy(y).long()
+        deadline = time.monotonic() + budget_s
+        model.train()
+        for _ in range(steps):
+            if time.monotonic() > deadline:
+                break
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(xt), yt).backward()
+            opt.step()
+    return model.eval()
+
+
+def _scratch_fit(train: Arrays, params: Mapping[str, Any]) -> Any:
+    return fit_scratch_tiny(train[params["input"]], train[params["label"]], int(params["num_classes"]),
+                            steps=int(params.get("steps", SCRATCH_STEPS)),
+                            budget_s=float(params.get("budget_s", SCRATCH_BUDGET_S)), seed=int(params.get("seed", 0)))
+
+
+def _scratch_score(model: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    with torch.no_grad():
+        pred = model(torch.from_numpy(test[params["input"]]).float()).argmax(1).numpy()
+    return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
+
+
 BASELINES: dict[str, Baseline] = {
+    "scratch-tiny": Baseline("scratch-tiny", _scratch_fit, _scratch_score),
     "bag-of-words": Baseline("bag-of-words", _bow_fit, _bow_score),
     "time-averaged-log-mel": Baseline("time-averaged-log-mel", _mel_average_fit, _mel_average_score),
     "intensity-threshold": Baseline("intensity-threshold", _intensity_fit, _intensity_score),

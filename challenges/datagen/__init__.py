@@ -26,6 +26,7 @@ from challenges.datagen.shapes import (
 )
 from challenges.datagen.tagging import make_tagging, randomise_future, tagging_labels
 from challenges.datagen.topics import TOPIC_NAMES, make_topics
+from challenges.datagen.transfer import TARGET_NAMES, make_transfer_target
 
 #: A generator: (n, seed, **params) -> named arrays. Trained challenges name one in their TOML.
 Generator = Callable[..., dict[str, np.ndarray]]
@@ -59,12 +60,14 @@ GENERATORS: dict[str, Generator] = {
     "shapes-rgb": make_shapes_rgb,
     "audio-clips": make_audio_clips,
     "topics": make_topics,
+    "transfer-target": make_transfer_target,
 }
 
 __all__ = [
     "DATA_VERSION",
     "GENERATORS",
     "SHAPE_NAMES",
+    "TARGET_NAMES",
     "TOPIC_NAMES",
     "add_noise",
     "make_denoise_pairs",
@@ -72,6 +75,7 @@ __all__ = [
     "make_shapes",
     "make_tagging",
     "make_topics",
+    "make_transfer_target",
     "randomise_future",
     "render_shapes",
     "tagging_labels",
