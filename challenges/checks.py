@@ -183,7 +183,10 @@ def _class_names(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check
 
 
 def _trained_tensor(ev: RunEvidence, key: str) -> np.ndarray | None:
-    value = ev.weights.get(WEIGHT_PREFIX + key)
+    """The returned tensor in the shipped one's shape (the channel sends a 0-d buffer as shape [1])."""
+    value, want = ev.weights.get(WEIGHT_PREFIX + key), ev.reference.get(key)
+    if isinstance(value, np.ndarray) and isinstance(want, np.ndarray) and value.size == want.size:
+        return value.reshape(want.shape)
     return value if isinstance(value, np.ndarray) else None
 
 
@@ -198,7 +201,7 @@ def _missing_backbone(name: str, ev: RunEvidence, keys: list[str], prefix: str) 
         return Check(name, False, "no weights came back from the sandbox")
     for key in keys:
         got, want = _trained_tensor(ev, key), ev.reference[key]
-        if got is None or got.shape != want.shape:
+        if got is None or got.size != want.size or got.squeeze().shape != want.squeeze().shape:
             shown = "missing" if got is None else f"of shape {list(got.shape)}, not {list(want.shape)}"
             return Check(name, False, f"the returned model's {key} is {shown}: keep the pretrained `{prefix}` "
                                       "module as it is and replace only the head")

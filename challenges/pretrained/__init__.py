@@ -51,7 +51,9 @@ class Tiny(nn.Module):
 def tiny_from_state(state: Mapping[str, Any]) -> Tiny:
     """A ``Tiny`` in eval mode holding ``state`` (tensors, or arrays as they cross the channel)."""
     model = Tiny()
-    tensors = {k: torch.as_tensor(np.asarray(v)) if not isinstance(v, torch.Tensor) else v for k, v in state.items()}
+    shapes = {k: v.shape for k, v in model.state_dict().items()}
+    tensors = {k: (v if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v))).reshape(shapes.get(k, np.shape(v)))
+               for k, v in state.items()}  # a 0-d buffer crosses the channel as shape [1]
     model.load_state_dict(tensors, strict=True)
     return model.eval()
 

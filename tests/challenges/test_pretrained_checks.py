@@ -100,3 +100,9 @@ def test_the_lr_ratio_compares_the_backbone_groups_with_the_head() -> None:
 def test_the_new_checks_feed_their_figures_to_the_diagnoses() -> None:
     assert CHECKS["frozen_backbone"].reports_metric and CHECKS["backbone_drift"].reports_metric
     assert CHECKS["lr_ratio"].reports_metric and not CHECKS["trainable_only"].reports_metric
+
+
+def test_a_zero_dimensional_buffer_back_from_the_channel_still_compares() -> None:
+    state = pretrained_state()
+    state = {k: v.reshape(1) if v.ndim == 0 else v for k, v in state.items()}  # how the channel returns it
+    assert _run("frozen_backbone", _evidence(state), prefix="features").passed
