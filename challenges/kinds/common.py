@@ -105,6 +105,12 @@ class _CommonWrap(_common_torch.nn.Module):  # common case: wrong in eval mode o
         super().__init__()
         self.inner = inner
 
+    def __getattr__(self, name):  # model.features, model.fc: what an adapted model's other functions use
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(super().__getattr__("inner"), name)
+
     def forward(self, x):
         out = self.inner(x)
         if self.training:
