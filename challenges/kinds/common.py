@@ -103,13 +103,9 @@ import torch as _common_torch
 class _CommonWrap(_common_torch.nn.Module):  # common case: wrong in eval mode only
     def __init__(self, inner):
         super().__init__()
+        for name, child in inner.named_children():  # model.features, model.fc stay reachable (adapted models)
+            self.add_module(name, child)
         self.inner = inner
-
-    def __getattr__(self, name):  # model.features, model.fc: what an adapted model's other functions use
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            return getattr(super().__getattr__("inner"), name)
 
     def forward(self, x):
         out = self.inner(x)
