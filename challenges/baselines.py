@@ -22,6 +22,10 @@ each run's freshly drawn test split, so a random test seed per run stays cheap:
 * ``per-position-linear``: one logistic regression per output position on the one-hot padded input
   sequence, scored on exact sequences (what a sequence-to-sequence mapping without recurrence or
   attention, which cannot select the input position by the sequence's length, can reach).
+* ``scratch-tiny``: the shipped ``Tiny`` architecture from random init, trained on the few-shot
+  split alone (Adam 3e-3, full batch, ``steps`` steps or ``budget_s`` seconds, whichever ends
+  first): what transfer learning must beat (competency 9). C9.3 fits it again on every run
+  (``every_run``, the run's seed); C9.1/C9.2 cache it per challenge version.
 """
 
 from __future__ import annotations
@@ -327,7 +331,47 @@ def _per_position_score(model: Any, test: Arrays, params: Mapping[str, Any]) -> 
             "baseline_position_accuracy": float((pred == y)[valid].mean()) if valid.any() else 0.0}
 
 
+SCRATCH_STEPS = 300  # full-batch Adam steps on the few-shot split: its training loss is ~0 long before
+SCRATCH_BUDGET_S = 14.0  # and never longer than the learner's training budget
+
+
+def fit_scratch_tiny(x: np.ndarray, y: np.ndarray, num_classes: int, steps: int = SCRATCH_STEPS,
+                     budget_s: float = SCRATCH_BUDGET_S, lr: float = 3e-3, seed: int = 0) -> nn.Module:
+    """``Tiny`` from random init, trained on (x, y) alone, full batch; returned in eval mode."""
+    import time
+
+    from challenges.pretrained import Tiny
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Tiny(num_classes)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        xt, yt = torch.from_numpy(x).float(), torch.from_numpy(y).long()
+        deadline = time.monotonic() + budget_s
+        model.train()
+        for _ in range(steps):
+            if time.monotonic() > deadline:
+                break
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(xt), yt).backward()
+            opt.step()
+    return model.eval()
+
+
+def _scratch_fit(train: Arrays, params: Mapping[str, Any]) -> Any:
+    return fit_scratch_tiny(train[params["input"]], train[params["label"]], int(params["num_classes"]),
+                            steps=int(params.get("steps", SCRATCH_STEPS)),
+                            budget_s=float(params.get("budget_s", SCRATCH_BUDGET_S)), seed=int(params.get("seed", 0)))
+
+
+def _scratch_score(model: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    with torch.no_grad():
+        pred = model(torch.from_numpy(test[params["input"]]).float()).argmax(1).numpy()
+    return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
+
+
 BASELINES: dict[str, Baseline] = {
+    "scratch-tiny": Baseline("scratch-tiny", _scratch_fit, _scratch_score),
     "bag-of-characters": Baseline("bag-of-characters", _boc_fit, _boc_score),
     "per-position-linear": Baseline("per-position-linear", _per_position_fit, _per_position_score),
     "bag-of-words": Baseline("bag-of-words", _bow_fit, _bow_score),

@@ -16,7 +16,7 @@ are judged here on batches the model never saw, of other sizes than the training
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,7 @@ class RunEvidence:
     weights: Mapping[str, np.ndarray]  # the state_dict, returned as arrays
     predictions: Mapping[str, Any]  # the prediction and each probe's raw output
     probes: Mapping[str, np.ndarray]  # what was sent as each probe
+    reference: Mapping[str, np.ndarray] = field(default_factory=dict)  # a pretrained model's shipped state_dict
 
 
 ProbeMaker = Callable[[Mapping[str, Any], np.ndarray, np.random.Generator], dict[str, np.ndarray]]
@@ -51,6 +52,7 @@ class CheckDef:
     describe: Callable[[Mapping[str, Any]], str] = lambda p: ""
     advice: str = ""  # the next step when the check fails
     runner: str = ""  # what the sandbox side runs on the probes ("": the prediction; "codec": encode/decode)
+    reports_metric: bool = False  # its value joins the run's metrics under its name (for [[diagnoses]])
 
 
 def _names(types: list[str]) -> str:
@@ -273,6 +275,125 @@ def _decode_encode(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Che
         return Check(name, False, problem)
     return Check(name, True, f"model(x) and the prediction equal decode(encode(x)) for batches of {len(a)} and {len(b)}, "
                  "each code decoded after the other batch was encoded")
+# --- checks against a shipped pretrained network (competency 9) ---------------------------------
+
+
+def _trained_tensor(ev: RunEvidence, key: str) -> np.ndarray | None:
+    """The returned tensor in the shipped one's shape (the channel sends a 0-d buffer as shape [1])."""
+    value, want = ev.weights.get(WEIGHT_PREFIX + key), ev.reference.get(key)
+    if isinstance(value, np.ndarray) and isinstance(want, np.ndarray) and value.size == want.size:
+        return value.reshape(want.shape)
+    return value if isinstance(value, np.ndarray) else None
+
+
+def _prefixed(ev: RunEvidence, prefix: str) -> list[str]:
+    return [k for k in ev.reference if k.startswith(prefix + ".")]
+
+
+def _missing_backbone(name: str, ev: RunEvidence, keys: list[str], prefix: str) -> Check | None:
+    if not ev.reference:
+        return Check(name, False, "no pretrained state to compare with (a grader configuration error)")
+    if not ev.weights:
+        return Check(name, False, "no weights came back from the sandbox")
+    for key in keys:
+        got, want = _trained_tensor(ev, key), ev.reference[key]
+        if got is None or got.size != want.size or got.squeeze().shape != want.squeeze().shape:
+            shown = "missing" if got is None else f"of shape {list(got.shape)}, not {list(want.shape)}"
+            return Check(name, False, f"the returned model's {key} is {shown}: keep the pretrained `{prefix}` "
+                                      "module as it is and replace only the head")
+    return None
+
+
+def _relative_change(got: np.ndarray, want: np.ndarray) -> float:
+    before = want.astype(np.float64)
+    scale = float(np.linalg.norm(before))
+    change = float(np.linalg.norm(got.astype(np.float64) - before))
+    return change / scale if scale > 0 else change
+
+
+def _frozen_backbone(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    """Every backbone tensor (weights and BatchNorm buffers) bit-identical to the shipped one; the
+    value is the largest relative change of a running statistic (0.0 when frozen)."""
+    prefix = str(params.get("prefix", "features"))
+    keys = _prefixed(ev, prefix)
+    problem = _missing_backbone(name, ev, keys, prefix)
+    if problem is not None:
+        return problem
+    changed = [k for k in keys if not np.array_equal(_trained_tensor(ev, k), ev.reference[k])]  # type: ignore[arg-type]
+    stats = [k for k in changed if k.endswith(("running_mean", "running_var"))]
+    weights = [k for k in changed if not k.endswith(BUFFER_SUFFIXES)]
+    drift = {k: _relative_change(_trained_tensor(ev, k), ev.reference[k]) for k in stats}  # type: ignore[arg-type]
+    worst = max(drift, key=drift.__getitem__) if drift else None
+    if not changed:
+        return Check(name, True, f"all {len(keys)} tensors of `{prefix}` (weights and BatchNorm running "
+                                 "statistics) are bit-identical to the pretrained ones", 0.0, 0.0)
+    parts = []
+    if weights:
+        parts.append(f"{len(weights)} weight tensor(s) changed ({', '.join(weights[:3])}"
+                     f"{', …' if len(weights) > 3 else ''}): gradients reached the backbone")
+    if worst is not None:
+        counter = _trained_tensor(ev, worst.rsplit(".", 1)[0] + ".num_batches_tracked")
+        before = ev.reference.get(worst.rsplit(".", 1)[0] + ".num_batches_tracked")
+        batches = (f" after {int(counter.ravel()[0] - before.ravel()[0])} training-mode batches"
+                   if counter is not None and before is not None and counter.size and before.size else "")
+        parts.append(f"BatchNorm running statistics drifted in {len(stats)} tensor(s){batches}, most in {worst} "
+                     f"(relative L2 change {drift[worst]:.3g})")
+    elif not weights:
+        parts.append(f"{', '.join(changed[:3])} changed")
+    return Check(name, False, f"`{prefix}` is not frozen: " + "; ".join(parts), max(drift.values(), default=0.0), 0.0)
+
+
+def _trainable_only(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    """Only the head's parameters require grad (reported from the sandbox: it can fail a run only)."""
+    head = str(params.get("prefix", "fc"))
+    names = ev.facts.get("trainable_names")
+    if not isinstance(names, list):
+        return Check(name, False, "no requires_grad report came back from the sandbox", evidence=OBSERVED)
+    others = [n for n in names if not n.startswith(head + ".")]
+    if others:
+        return Check(name, False, f"{len(others)} parameter(s) outside `{head}` still require grad "
+                                  f"({', '.join(others[:3])}{', …' if len(others) > 3 else ''})", evidence=OBSERVED)
+    if not names:
+        return Check(name, False, f"no parameter requires grad: `{head}` must train", evidence=OBSERVED)
+    return Check(name, True, f"only the {len(names)} parameter(s) of `{head}` require grad", evidence=OBSERVED)
+
+
+def _group_lrs(groups: list[dict[str, Any]], prefix: str) -> list[float]:
+    return [float(g["lr"]) for g in groups if any(str(n).startswith(prefix + ".") for n in g["params"])]
+
+
+def _lr_ratio(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    """Every param group holding backbone parameters has lr <= ratio x the head's lr, and > 0."""
+    ratio, backbone, head = float(params["at_most"]), str(params.get("backbone", "features")), str(params.get("head", "fc"))
+    groups = ev.facts.get("optimizer_groups")
+    if not isinstance(groups, list):
+        return Check(name, False, "no optimizer param groups came back from make_optimizer(model)", None, ratio,
+                     OBSERVED)
+    slow, fast = _group_lrs(groups, backbone), _group_lrs(groups, head)
+    if not slow or not fast:
+        missing = backbone if not slow else head
+        return Check(name, False, f"no param group holds the parameters of `{missing}`", None, ratio, OBSERVED)
+    if min(fast) <= 0 or min(slow) <= 0:
+        return Check(name, False, "a param group has lr <= 0: nothing in it trains", None, ratio, OBSERVED)
+    value = max(slow) / min(fast)
+    ok = value <= ratio
+    message = (f"backbone lr {max(slow):.3g} is {value:.3g} x the head lr {min(fast):.3g} "
+               f"({'<=' if ok else '>'} {ratio:g} x)")
+    return Check(name, ok, message, value, ratio, OBSERVED)
+
+
+def _backbone_drift(name: str, params: Mapping[str, Any], ev: RunEvidence) -> Check:
+    """Mean relative L2 change of the backbone's weight tensors from the shipped ones, below a bound."""
+    prefix, bound = str(params.get("prefix", "features")), float(params["below"])
+    keys = [k for k in _prefixed(ev, prefix) if k.endswith(".weight")]
+    problem = _missing_backbone(name, ev, keys, prefix)
+    if problem is not None:
+        return problem
+    value = float(np.mean([_relative_change(_trained_tensor(ev, k), ev.reference[k]) for k in keys]))  # type: ignore[arg-type]
+    ok = value < bound
+    message = (f"the {len(keys)} weight tensors of `{prefix}` moved {value:.3g} (mean relative L2 change) from the "
+               f"pretrained ones ({'<' if ok else '>='} {bound:g})")
+    return Check(name, ok, message, value, bound)
 
 
 CHECKS: dict[str, CheckDef] = {
@@ -319,4 +440,26 @@ CHECKS: dict[str, CheckDef] = {
         OBSERVED, _bidirectional_rnn, describe=lambda p: "a bidirectional RNN that the prediction runs",
         advice="Use nn.LSTM(..., bidirectional=True, batch_first=True) and run it in the prediction: its output "
                "has 2 x hidden_size features per token, the forward and the backward direction."),
+    "frozen_backbone": CheckDef(
+        TRUSTED, _frozen_backbone, reports_metric=True,
+        describe=lambda p: f"`{p.get('prefix', 'features')}` (weights and BatchNorm running statistics) is "
+                           "bit-identical to the pretrained network after training",
+        advice="Freeze the backbone completely: requires_grad_(False) on its parameters, and keep it in eval mode "
+               "while training (call model.features.eval() after every model.train()), or BatchNorm updates its "
+               "running statistics although no weight trains."),
+    "trainable_only": CheckDef(
+        OBSERVED, _trainable_only, describe=lambda p: f"only `{p.get('prefix', 'fc')}` parameters require grad",
+        advice="In adapt(), call requires_grad_(False) on every backbone parameter before replacing the head; the "
+               "new nn.Linear's parameters require grad by default."),
+    "lr_ratio": CheckDef(
+        OBSERVED, _lr_ratio, reports_metric=True,
+        describe=lambda p: f"the backbone's param group lr <= {float(p['at_most']):g} x the head's lr",
+        advice="Return an optimizer with two param groups: [{'params': model.features.parameters(), 'lr': 1e-3}, "
+               "{'params': model.fc.parameters(), 'lr': 1e-2}]; a per-group 'lr' overrides the default."),
+    "backbone_drift": CheckDef(
+        TRUSTED, _backbone_drift, reports_metric=True,
+        describe=lambda p: f"backbone weights stay within a mean relative L2 change < {float(p['below']):g} of the "
+                           "pretrained ones",
+        advice="Fine-tune, do not retrain: start from the pretrained weights (no re-initialisation), keep the "
+               "backbone's lr well below the head's, and train for a few hundred steps, not thousands."),
 }

@@ -29,6 +29,7 @@ from challenges.datagen.shapes import (
 )
 from challenges.datagen.tagging import make_tagging, randomise_future, tagging_labels
 from challenges.datagen.topics import TOPIC_NAMES, make_topics
+from challenges.datagen.transfer import TARGET_NAMES, make_transfer_target
 
 #: A generator: (n, seed, **params) -> named arrays. Trained challenges name one in their TOML.
 Generator = Callable[..., dict[str, np.ndarray]]
@@ -65,6 +66,7 @@ GENERATORS: dict[str, Generator] = {
     "topics": make_topics,
     "names": make_names,
     "reversal": make_reversal,
+    "transfer-target": make_transfer_target,
 }
 
 __all__ = [
@@ -72,6 +74,7 @@ __all__ = [
     "GENERATORS",
     "LANGUAGE_NAMES",
     "SHAPE_NAMES",
+    "TARGET_NAMES",
     "TOPIC_NAMES",
     "add_noise",
     "make_blind_denoise",
@@ -82,6 +85,7 @@ __all__ = [
     "make_shapes",
     "make_tagging",
     "make_topics",
+    "make_transfer_target",
     "randomise_future",
     "render_shapes",
     "reversal_targets",

@@ -103,6 +103,8 @@ import torch as _common_torch
 class _CommonWrap(_common_torch.nn.Module):  # common case: wrong in eval mode only
     def __init__(self, inner):
         super().__init__()
+        for name, child in inner.named_children():  # model.features, model.fc stay reachable (adapted models)
+            self.add_module(name, child)
         self.inner = inner
 
     def forward(self, x):

@@ -49,6 +49,7 @@ from challenges.feedback.facts import MetricFacts
 from challenges.kinds.base import Call, CallResult, Exchange, Message, RunRecord, SandboxPlan, Submission
 from challenges.kinds.common import common_python_cases, require_array
 from challenges.kinds.functions import call_messages, read_results
+from challenges.kinds.pretrained import PretrainedName, opening_arrays, readable_adapted_facts, shipped_state
 from challenges.kinds.registry import CommonCase, Kind, draw_seed
 from challenges.metrics import METRICS
 from challenges.pictures import image_grid_png
@@ -85,9 +86,15 @@ class DataConfig(BaseModel):
 
 
 class BuildConfig(BaseModel):
+    """How the model is made: ``build_model(*args)``, or, with ``pretrained``, the learner's
+    ``function`` (e.g. ``adapt``) called as ``adapt(pretrained_network, *args)`` on a fresh copy of
+    the shipped network (``challenges.pretrained``); the checks may then compare the trained
+    weights with the shipped ones (``frozen_backbone``, ``backbone_drift``)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     function: str = "build_model"
     args: list[Any] = Field(default_factory=list)
+    pretrained: PretrainedName | None = None
 
 
 class TrainConfig(BaseModel):
@@ -118,6 +125,9 @@ class TrainConfig(BaseModel):
     val_share: float = Field(0.2, ge=0.05, le=0.5)
     loaders: str = "make_loaders"
     builds: bool = False  # texts: build_model first, then train(model, texts, labels) trains it in place
+    # A pretrained model's contract may name the learner's optimizer factory: the grader calls
+    # ``make_optimizer(model)`` and trains with ``train(model, optimizer, loader, time_budget_s=...)``.
+    optimizer: str | None = None
 
     @model_validator(mode="after")
     def _folder_named(self) -> TrainConfig:
@@ -129,6 +139,8 @@ class TrainConfig(BaseModel):
             raise ValueError("train args are for texts only (models take build args)")
         if self.builds and self.gives != "texts":
             raise ValueError("builds is for texts only (every other way of giving data builds the model)")
+        if self.optimizer and self.gives != "loader":
+            raise ValueError("an optimizer factory is for a loader-fed model")
         return self
 
 
@@ -184,6 +196,8 @@ class MetricConfig(BaseModel):
     at_most: float | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     criteria: list[CriterionConfig] = Field(default_factory=list)
+    # Also pass only this far past the baseline's figure on the same split (e.g. scratch + 0.10).
+    over_baseline: float | None = Field(None, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _one_threshold(self) -> MetricConfig:
@@ -215,9 +229,13 @@ class MetricConfig(BaseModel):
 
 
 class BaselineConfig(BaseModel):
+    """``every_run``: fitted again for every grading with the run's own seed (design §2.3, C9.3's
+    scratch baseline), instead of once per challenge version."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     params: dict[str, Any] = Field(default_factory=dict)
+    every_run: bool = False
 
     @model_validator(mode="after")
     def _known(self) -> BaselineConfig:
@@ -274,6 +292,10 @@ class TrainedConfig(BaseModel):
         labels = {c.label for c in self.checks}
         if len(labels) != len(self.checks) or self.metric.name in labels:
             raise ValueError("checks need distinct names (set name = ... on repeated uses)")
+        if self.train.optimizer and not self.build.pretrained:
+            raise ValueError("[train] optimizer is part of a pretrained model's contract ([build] pretrained)")
+        if self.metric.over_baseline is not None and self.baseline is None:
+            raise ValueError("metric.over_baseline needs a [baseline]")
         return self
 
     def contract_json(self) -> dict[str, Any]:
@@ -368,6 +390,8 @@ class TrainedExchange(Exchange):
             payload[self.config.train.arrays[0]] = text_list(train[self.config.train.arrays[0]])
         if self.unit_calls:
             payload[CALLS_KEY] = call_messages(self.unit_calls)
+        if self.config.build.pretrained:
+            payload |= opening_arrays(self.config.build.pretrained)
         return [Message("train_data", payload)]
 
     def receive(self, message: Message) -> list[Message]:
@@ -438,6 +462,8 @@ class TrainedExchange(Exchange):
             compare = at_least if metric.higher_is_better else at_most
             checks.append(compare(metric.name, value, config.metric.threshold, what))
             checks += self._criteria_checks(parts)
+            if config.metric.over_baseline is not None:
+                checks.append(_over_baseline(metric.name, value, figures, config))
         except PredictionError as exc:
             value = float("nan")
             checks.append(Check(metric.name, False, f"no usable predictions: {exc}", None, config.metric.threshold,
@@ -452,13 +478,17 @@ class TrainedExchange(Exchange):
             extra_checks, extra_metrics = hooks.extra_checks(self.predictions["pred"], self.labels, metrics)
             checks += extra_checks
             metrics.update(extra_metrics)
-        evidence = check_library.RunEvidence(self.facts or {}, self.weights, self.predictions or {}, self.probes)
+        reference = shipped_state(config.build.pretrained) if config.build.pretrained else {}
+        evidence = check_library.RunEvidence(self.facts or {}, self.weights, self.predictions or {}, self.probes,
+                                             reference)
         for check in config.checks:
             entry = check_library.CHECKS[check.use]
             result = entry.run(check.label, check.params, evidence)
             if not result.passed and not result.advice and entry.advice:
                 result = replace(result, advice=entry.advice)
             checks.append(result)
+            if entry.reports_metric and isinstance(result.value, float):  # for the challenge's [[diagnoses]]
+                metrics[check.label] = result.value
         if pred is not None:
             self.metric_facts = self._metric_facts(metric, value, figures)
         if self.weights:
@@ -530,6 +560,9 @@ class TrainedExchange(Exchange):
         if baseline is None or not self.test:
             return {}
         entry = baseline_registry.BASELINES[baseline.name]
+        if baseline.every_run and entry.fit is not None:  # trained again with this run's seed, never cached
+            params = {**baseline.params, "seed": self.run_seed % (1 << 31)}
+            return entry.score(entry.fit(training_split(self.config), params), self.test, params)
         key = (self.challenge.id, str(DATA_VERSION), str(self.config.data.train_seed), baseline.name)
         state = baseline_registry.fitted(entry, key, lambda: training_split(self.config), baseline.params)
         return entry.score(state, self.test, baseline.params)
@@ -548,6 +581,20 @@ class TrainedExchange(Exchange):
             return {}
         return {picture.name: image_grid_png([("yours" if n == "pred" else n, r[: picture.columns]) for n, r in rows],
                                              columns=picture.columns)}
+
+
+def _over_baseline(name: str, value: float, figures: Mapping[str, float], config: TrainedConfig) -> Check:
+    """The metric against the baseline's figure on the same split, plus the declared margin."""
+    margin = float(config.metric.over_baseline or 0.0)
+    baseline = figures.get(f"baseline_{name}")
+    label = f"{name}_over_baseline"
+    what = config.baseline.name if config.baseline else "the baseline"
+    if baseline is None or not math.isfinite(baseline):
+        return Check(label, False, f"no {what} figure to compare with", None, None)
+    need = baseline + margin if METRICS[name].higher_is_better else baseline - margin
+    check = (at_least if METRICS[name].higher_is_better else at_most)(
+        label, value, need, f"{name} vs {what} ({baseline:.4g}) + {margin:g}:")
+    return check
 
 
 def _names(value: Any, most: int) -> list[str] | None:
@@ -573,6 +620,7 @@ def _readable_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
     observed = payload.get("n_params")
     if isinstance(observed, int) and not isinstance(observed, bool) and 0 <= observed < 10**15:
         facts["n_params"] = observed
+    facts.update(readable_adapted_facts(payload))
     return facts
 
 
@@ -648,6 +696,9 @@ class TrainedKind(Kind):
             what = criterion.what or (metric.describe_part(criterion.part, config.metric.params)
                                       if metric.describe_part else criterion.part)
             lines.append(f"{what} {'>=' if criterion.at_least is not None else '<='} {criterion.threshold:g}")
+        if config.metric.over_baseline is not None and config.baseline is not None:
+            lines.append(f"{config.metric.what or metric.what} {op} the {config.baseline.name} baseline's "
+                         f"{'+' if metric.higher_is_better else '-'} {config.metric.over_baseline:g}")
         for check in config.checks:
             text = check_library.CHECKS[check.use].describe(check.params)
             lines.append(text or check.label)

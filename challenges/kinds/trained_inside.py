@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from challenges.kinds import functions_inside
+from challenges.kinds import functions_inside, pretrained_inside
 from challenges.kinds import inside_kit as kit
 from challenges.kinds.base import Channel
 
@@ -79,6 +79,8 @@ def train_phase(learner: ModuleType, data: dict[str, Any], contract: dict[str, A
         return _train_from_folder(learner, data, contract, seed, budget_s, phase)
     if spec.get("gives") == "texts":
         return _fit_texts(learner, data, contract, budget_s, phase)
+    if contract["build"].get("pretrained"):  # adapt(pretrained, ...) instead of build_model()
+        return pretrained_inside.train_adapted(learner, data, contract, seed, budget_s, phase, _smoke_forward), _tensor, None
     arrays = [_tensor(data[name]) for name in spec["arrays"]]
     phase("build")
     model = kit.build(learner, *contract["build"].get("args", []))
@@ -369,6 +371,8 @@ def main(channel: Channel, job: dict[str, Any]) -> None:
     progress.remove()
     phase("facts")
     facts = facts_of(model)
+    if contract["build"].get("pretrained"):
+        facts.update(pretrained_inside.observed_facts(model))
     if isinstance(class_names, (list, tuple)):
         facts["class_names"] = [str(c)[:60] for c in list(class_names)[:MAX_CLASS_NAMES]]
     facts["_losses"] = np.asarray(progress.losses, dtype=np.float32)

@@ -55,7 +55,9 @@ def _predictions(exchange: TrainedExchange, inputs: dict[str, Any], pred: Any) -
 def _run(exchange: TrainedExchange, pred_of: Any) -> Any:
     [train] = exchange.opening()
     assert train.kind == "train_data"
-    assert set(train.payload) - {"_calls"} == set(exchange.config.train.arrays)  # unit calls ride along
+    shipped = {k for k in train.payload if k.startswith("_pretrained:")}  # a pretrained model's weights too
+    assert set(train.payload) - {"_calls"} - shipped == set(exchange.config.train.arrays)  # unit calls ride along
+    assert bool(shipped) == bool(exchange.config.build.pretrained)
     assert ("_calls" in train.payload) == (exchange.config.units is not None)
     [test] = exchange.receive(Message("facts", _facts()))
     assert test.kind == "test_inputs"
