@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from challenges.datagen.audio import make_audio_clips
+from challenges.datagen.edges import make_edges
 from challenges.datagen.segmentation import make_segmentation
 from challenges.datagen.shapes import (
     DATA_VERSION,
@@ -53,6 +54,7 @@ def _segmentation(n: int, seed: int, **params: Any) -> dict[str, np.ndarray]:
 
 GENERATORS: dict[str, Generator] = {
     "segmentation": _segmentation,
+    "edges": make_edges,
     "shapes": _shapes,
     "denoise-pairs": _denoise_pairs,
     "tagging": _tagging,
@@ -68,6 +70,7 @@ __all__ = [
     "TOPIC_NAMES",
     "add_noise",
     "make_denoise_pairs",
+    "make_edges",
     "make_segmentation",
     "make_shapes",
     "make_tagging",

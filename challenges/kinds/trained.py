@@ -145,6 +145,9 @@ class MetricConfig(BaseModel):
     what: str | None = None
     at_least: float | None = None
     at_most: float | None = None
+    # A second pass condition: the metric must also beat the baseline's figure on the same split
+    # (``baseline_<name>``) by this margin, e.g. F1 >= Sobel-oracle F1 + 0.05.
+    beat_baseline_by: float | None = Field(None, ge=0.0, le=1.0)
     params: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -222,6 +225,8 @@ class TrainedConfig(BaseModel):
         labels = {c.label for c in self.checks}
         if len(labels) != len(self.checks) or self.metric.name in labels:
             raise ValueError("checks need distinct names (set name = ... on repeated uses)")
+        if self.metric.beat_baseline_by is not None and self.baseline is None:
+            raise ValueError("beat_baseline_by needs a [baseline] to beat")
         return self
 
     def contract_json(self) -> dict[str, Any]:
@@ -376,6 +381,10 @@ class TrainedExchange(Exchange):
             value = metric.fn(pred, np.asarray(self.labels[config.metric.label]), figures, config.metric.params)
             compare = at_least if metric.higher_is_better else at_most
             checks.append(compare(metric.name, value, config.metric.threshold, what))
+            if metric.details is not None:
+                figures.update(metric.details(pred, np.asarray(self.labels[config.metric.label])))
+            if config.metric.beat_baseline_by is not None:
+                checks.append(self._beats_baseline(metric, value, figures))
         except PredictionError as exc:
             value = float("nan")
             checks.append(Check(metric.name, False, f"no usable predictions: {exc}", None, config.metric.threshold,
@@ -405,6 +414,20 @@ class TrainedExchange(Exchange):
             checks=checks, metrics={k: finite(v) for k, v in metrics.items()},
             score=self._score(value, figures), tier=None, pictures=self._pictures(pred),
         )
+
+    def _beats_baseline(self, metric: Any, value: float, figures: Mapping[str, float]) -> Check:
+        """The metric against the baseline's figure on this split plus the declared margin."""
+        config = self.config
+        name = f"{metric.name}_vs_baseline"
+        margin = float(config.metric.beat_baseline_by or 0.0)
+        label = config.baseline.name if config.baseline else "the baseline"
+        baseline = figures.get(f"baseline_{metric.name}")
+        if baseline is None or not math.isfinite(baseline):
+            return Check(name, False, f"no {label} figure to compare with", finite(value), None)
+        what = f"{config.metric.what or metric.what} vs {label} ({baseline:.4g}) + {margin:g}"
+        if metric.higher_is_better:
+            return at_least(name, value, baseline + margin, what)
+        return at_most(name, value, baseline - margin, what)
 
     def _metric_facts(self, metric: Any, value: float, figures: Mapping[str, float]) -> MetricFacts:
         """The metric against what it means: chance (always the most common label), the baseline
@@ -504,6 +527,9 @@ def _prediction_advice(problem: str) -> str:
     if "NaN" in problem or "infinity" in problem:
         return ("NaN or infinite outputs come from a diverged model (a learning rate too high, a log or a division "
                 "of zero in forward): print the loss each epoch and check torch.isfinite(model(x)).all().")
+    if "dtype" in problem:
+        return ("Return the dtype the contract names: a boolean mask comes from a comparison, e.g. "
+                "torch.sigmoid(logits) > 0.5, and class indices from logits.argmax(1).")
     if "shape" in problem:
         return ("Return exactly one prediction per hidden input, in the contract's shape: print model(x).shape for "
                 "a batch shaped like the training inputs and compare it with the contract.")
@@ -568,6 +594,10 @@ class TrainedKind(Kind):
         metric = METRICS[config.metric.name]
         op = ">=" if metric.higher_is_better else "<="
         lines = [f"{config.metric.what or metric.what} {op} {config.metric.threshold:g}"]
+        if config.metric.beat_baseline_by is not None and config.baseline is not None:
+            sign = "+" if metric.higher_is_better else "-"
+            lines.append(f"{config.metric.what or metric.what} {op} the {config.baseline.name} baseline's on the same "
+                         f"test images {sign} {config.metric.beat_baseline_by:g}")
         for check in config.checks:
             text = check_library.CHECKS[check.use].describe(check.params)
             lines.append(text or check.label)
