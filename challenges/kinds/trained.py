@@ -16,6 +16,11 @@ bounded here. A trained challenge may also declare ``[units]``: the challenge's
 ``hooks.calls(rng)`` run in the same job before training (the functions kind's calls) and
 ``hooks.judge(calls, results)`` adds its checks to the verdict, so one submission is graded on
 its pipeline pieces and on what it learned.
+
+A metric may have to beat the baseline as well as a fixed bar (``[metric] beat_baseline_by``:
+e.g. edge F1 >= 0.85 and >= the Sobel oracle's F1 on the same split + 0.05): that is a second
+check, ``<metric>_vs_baseline``. A metric's ``details`` (precision, recall...) join the metrics,
+where the verdict lists them and declared diagnoses read them.
 """
 
 from __future__ import annotations
