@@ -1,6 +1,6 @@
 """Case: the reference's network and schedule, trained with nn.MSELoss on sigmoid outputs against
-the 0/1 edge map. About 90 % of the pixels are not edges, so the cheapest way down for MSE is to
-output a small value everywhere: the outputs stay under 0.5 and almost no edge is predicted."""
+the 0/1 edge map. The design expected MSE to collapse here; with this net (BatchNorm, dilations,
+Adam 1e-2) it does not: about 0.97 F1, a pass. The collapse is the weak starter's (mse_small_net.py)."""
 
 import time
 
