@@ -15,6 +15,8 @@ each run's freshly drawn test split, so a random test seed per run stays cheap:
 * ``intensity-threshold``: a per-pixel class from intensity thresholds fitted on the training split;
 * ``time-averaged-log-mel``: logistic regression on each clip's log-mel spectrum averaged over time
   (what a model that ignores the course in time can reach);
+* ``sobel-oracle``: the Sobel gradient magnitude thresholded at the best of 40 values in [0.1, 4],
+  chosen on the test split itself (an upper bound for a fixed edge filter; ``edge_scoring``);
 * ``bag-of-words``: logistic regression on unigram counts of whitespace tokens (what a text model
   that ignores word order can reach; order-dependent text challenges must stay clearly above it);
 * ``bag-of-characters``: logistic regression on the character counts of each word (what a name
@@ -370,7 +372,15 @@ def _scratch_score(model: Any, test: Arrays, params: Mapping[str, Any]) -> dict[
     return {"baseline_accuracy": float((pred == test[params["label"]]).mean())}
 
 
+def _sobel_score(_: Any, test: Arrays, params: Mapping[str, Any]) -> dict[str, float]:
+    from challenges.edge_scoring import sobel_oracle
+
+    f1, threshold = sobel_oracle(test[params["input"]], test[params["label"]])
+    return {"baseline_edge_f1": f1, "sobel_threshold": threshold}
+
+
 BASELINES: dict[str, Baseline] = {
+    "sobel-oracle": Baseline("sobel-oracle", None, _sobel_score),
     "scratch-tiny": Baseline("scratch-tiny", _scratch_fit, _scratch_score),
     "bag-of-characters": Baseline("bag-of-characters", _boc_fit, _boc_score),
     "per-position-linear": Baseline("per-position-linear", _per_position_fit, _per_position_score),

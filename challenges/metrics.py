@@ -8,7 +8,9 @@ A metric may also have ``parts``: named figures of the same prediction over the 
 them first and hands them to ``fn`` among the figures, so the headline value can be one of them
 (the worst level's gain), and a challenge's ``[[metric.criteria]]`` put a threshold on each part:
 one verdict line per noise level, all of which must hold.
-``sequence_accuracy`` counts a row right only when every non-padding position is.
+``sequence_accuracy`` counts a row right only when every non-padding position is. A
+metric may also report ``details``: figures behind its value (``edge_f1``'s precision, recall and
+share of pixels predicted as edges), which the verdict lists and diagnoses read.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ MetricFn = Callable[[np.ndarray, np.ndarray, Mapping[str, float], Mapping[str, A
 #: (prediction, every hidden array by name, baseline figures, params) -> named figures
 PartsFn = Callable[[np.ndarray, Mapping[str, np.ndarray], Mapping[str, float], Mapping[str, Any]], dict[str, float]]
 PSNR_CAP_DB = 100.0  # a perfect output has infinite PSNR: shown and compared as this
+DetailsFn = Callable[[np.ndarray, np.ndarray], dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Metric:
     parts: PartsFn | None = None  # named figures over the whole hidden split, given to fn among the figures
     part_names: Callable[[Mapping[str, Any]], list[str]] | None = None  # the parts' names for these params
     describe_part: Callable[[str, Mapping[str, Any]], str] | None = None  # how a verdict line names a part
+    details: DetailsFn | None = None  # (pred, label) -> named figures behind the value
 
 
 def _accuracy(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float], params: Mapping[str, Any]) -> float:
@@ -110,6 +114,19 @@ def exact_sequence_accuracy(pred: np.ndarray, target: np.ndarray, pad: int = 0) 
 def _sequence_accuracy(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float],
                        params: Mapping[str, Any]) -> float:
     return exact_sequence_accuracy(pred, label, int(params.get("pad", 0)))
+def _edge_f1(pred: np.ndarray, label: np.ndarray, baseline: Mapping[str, float], params: Mapping[str, Any]) -> float:
+    from challenges.edge_scoring import tolerant_f1
+
+    return tolerant_f1(pred, label)
+
+
+def _edge_details(pred: np.ndarray, label: np.ndarray) -> dict[str, float]:
+    from challenges.edge_scoring import tolerant_counts
+
+    counts = tolerant_counts(pred, label)
+    return {"edge_precision": counts.precision, "edge_recall": counts.recall,
+            "predicted_edge_share": counts.predicted / max(1, pred.size),
+            "true_edge_share": counts.truth / max(1, label.size)}
 
 
 METRICS: dict[str, Metric] = {
@@ -119,4 +136,6 @@ METRICS: dict[str, Metric] = {
     "psnr_gain": Metric("psnr_gain", "worst PSNR gain over the noise levels (dB)", True, "f", _worst_gain,
                         _psnr_parts, _psnr_part_names, _describe_psnr_part),
     "sequence_accuracy": Metric("sequence_accuracy", "exact-sequence test accuracy", True, "iu", _sequence_accuracy),
+    "edge_f1": Metric("edge_f1", "edge F1 (1-pixel tolerance)", True, "b", _edge_f1,
+                      details=_edge_details),
 }

@@ -15,6 +15,7 @@ import numpy as np
 
 from challenges.datagen.audio import make_audio_clips
 from challenges.datagen.blind import make_blind_denoise
+from challenges.datagen.edges import make_edges
 from challenges.datagen.names import LANGUAGE_NAMES, make_names
 from challenges.datagen.reversal import make_reversal, reversal_targets
 from challenges.datagen.segmentation import make_segmentation
@@ -57,6 +58,7 @@ def _segmentation(n: int, seed: int, **params: Any) -> dict[str, np.ndarray]:
 
 GENERATORS: dict[str, Generator] = {
     "segmentation": _segmentation,
+    "edges": make_edges,
     "shapes": _shapes,
     "denoise-pairs": _denoise_pairs,
     "blind-denoise-pairs": make_blind_denoise,
@@ -79,6 +81,7 @@ __all__ = [
     "add_noise",
     "make_blind_denoise",
     "make_denoise_pairs",
+    "make_edges",
     "make_names",
     "make_reversal",
     "make_segmentation",

@@ -26,6 +26,11 @@ named figures beside its headline value, and ``[[metric.criteria]]`` put a thres
 verdict line per part, all of which must hold. Checks with a runner (``code_size``,
 ``decode_encode``) have their probes run through an autoencoder's ``encode``/``decode`` in the
 sandbox instead of the prediction (``contract["probe_runs"]``).
+
+A metric may have to beat the baseline as well as a fixed bar (``[metric] over_baseline``: edge F1
+>= 0.85 and >= the Sobel oracle's F1 on the same split + 0.05; C9.3's learner >= scratch + 0.10):
+a second check, ``<metric>_over_baseline``. A metric's ``details`` (precision, recall...) join the
+figures, where the verdict lists them and declared diagnoses read them.
 """
 
 from __future__ import annotations
@@ -461,6 +466,8 @@ class TrainedExchange(Exchange):
             value = metric.fn(pred, np.asarray(self.labels[config.metric.label]), figures | parts, config.metric.params)
             compare = at_least if metric.higher_is_better else at_most
             checks.append(compare(metric.name, value, config.metric.threshold, what))
+            if metric.details is not None:
+                figures.update(metric.details(pred, np.asarray(self.labels[config.metric.label])))
             checks += self._criteria_checks(parts)
             if config.metric.over_baseline is not None:
                 checks.append(_over_baseline(metric.name, value, figures, config))
@@ -628,6 +635,9 @@ def _prediction_advice(problem: str) -> str:
     if "NaN" in problem or "infinity" in problem:
         return ("NaN or infinite outputs come from a diverged model (a learning rate too high, a log or a division "
                 "of zero in forward): print the loss each epoch and check torch.isfinite(model(x)).all().")
+    if "dtype" in problem:
+        return ("Return the dtype the contract names: a boolean mask comes from a comparison, e.g. "
+                "torch.sigmoid(logits) > 0.5, and class indices from logits.argmax(1).")
     if "shape" in problem:
         return ("Return exactly one prediction per hidden input, in the contract's shape: print model(x).shape for "
                 "a batch shaped like the training inputs and compare it with the contract.")
