@@ -405,6 +405,23 @@ def cmd_bench_grading(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_bench_queue(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bench import run_queue_bench
+
+    result = asyncio.run(run_queue_bench(settings, args.postgres, challenge_id=args.challenge, n=args.n,
+                                         concurrency=args.concurrency))
+    result["load_average"] = round(os.getloadavg()[0], 2)
+    if args.json:
+        _print_json(result)
+    else:
+        for key in ("alone", "one_worker", "two_workers"):
+            row = result[key]
+            print(f"{key:<12} {row['workers']} worker(s) x {row['concurrency']} slot(s): {row['jobs_per_minute']} jobs/min "
+                  f"({row['n']} in {row['seconds']} s) {row['metric']} median {row['metric_median']} min {row['metric_min']} "
+                  f"{row['statuses']}")
+    return EXIT_OK
+
+
 def cmd_bench_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import sandbox_hidden_paths
     from sandbox.bench import run_bench
@@ -525,6 +542,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench_grading.add_argument("--json", action="store_true")
     bench_grading.add_argument("--n", type=int, default=5, help="graded runs per kind (after one warm-up)")
     bench_grading.set_defaults(func=cmd_bench_grading)
+    bench_queue = bench.add_parser("queue", help="jobs per minute through the PostgreSQL queue with 1 and 2 workers")
+    bench_queue.add_argument("--json", action="store_true")
+    bench_queue.add_argument("--n", type=int, default=6, help="submissions per setting")
+    bench_queue.add_argument("--challenge", default="shapes-classifier")
+    bench_queue.add_argument("--concurrency", type=int, default=2, help="pool slots per worker")
+    bench_queue.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
+                             help="a database on the server to create scratch databases from")
+    bench_queue.set_defaults(func=cmd_bench_queue)
     return parser
 
 
