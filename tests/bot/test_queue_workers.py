@@ -71,7 +71,7 @@ class Cluster:
         log = (self.tmp / f"worker{index}.log").open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "worker", "--queues", "cpu", "--concurrency", "2", "--name", f"w{index}"],
-            env=self.env(TUTOR_SANDBOX_UID_BASE=str(62000 + 100 * index), TUTOR_DISCORD_TOKEN="never-given"),
+            env=self.env(TUTOR_SANDBOX_UID_BASE=str(62000 + 100 * index)),
             stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2],
         )
         self.workers.append(proc)
