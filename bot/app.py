@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.relay import Relay
 from bot.service import TutorService
 from bot.settings import Settings
-from challenges.catalogue import load_catalogue
+from challenges.catalogue import Catalogue, load_catalogue
 from sandbox.core.container import delegate_cgroups
 from sandbox.core.supervisor import Sandbox
-from sandbox.dispatch import LocalDispatcher
+from sandbox.dispatch import Dispatcher, LocalDispatcher
 from sandbox.driver import grading_pool
+from sandbox.jobs import GradingJobs
 from storage.engine import create_engine, session_factory, upgrade
+from storage.jobs import SqlJobStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,18 +43,47 @@ def build_sandbox(settings: Settings) -> Sandbox:
     return sandbox
 
 
+def grading_jobs(settings: Settings, sandbox: Sandbox, sessions: async_sessionmaker[AsyncSession],
+                 catalogue: Callable[[], Catalogue], *, worker: str = "local", relay: Relay | None = None) -> GradingJobs:
+    """The jobs one warm pool runs, recording through the database (and poking ``relay``)."""
+    store = SqlJobStore(sessions, on_change=relay.poke if relay is not None else None)
+    return GradingJobs(store, sandbox, settings.job_limits(), catalogue, worker=worker, poll_s=settings.job_poll_s)
+
+
 @asynccontextmanager
 async def tutor_service(settings: Settings) -> AsyncIterator[TutorService]:
-    """Migrate the database, then yield a ready service; stop the warm pool and dispose of the
-    engine afterwards (each zygote holds about a gigabyte)."""
+    """Migrate the database, then yield a ready service whose dispatcher is the in-process pool
+    (``TUTOR_QUEUE=local``) or the PostgreSQL queue (``postgres``: workers grade); jobs left
+    queued or running are taken up again. Afterwards stop the pool (each zygote holds about a
+    gigabyte), the relay and the engine."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
-    sandbox = build_sandbox(settings)
+    sessions = session_factory(engine)
+    relay = Relay(settings.database_url, poll_s=settings.relay_poll_s)
+    sandbox: Sandbox | None = None
+    dispatcher: Dispatcher
+    service: TutorService | None = None
     try:
-        dispatcher = LocalDispatcher(sandbox, concurrency=settings.sandbox_pool_size, base_limits=settings.job_limits())
-        service = TutorService(settings, load_catalogue(), session_factory(engine), dispatcher)
-        await service.close_stale()
+        if settings.queue == "postgres":
+            from sandbox.queue import QueueDispatcher, build_app, ensure_schema
+
+            app = build_app(settings.database_url, retries=settings.job_retries)
+            await app.open_async()
+            await ensure_schema(app, settings.database_url)
+            dispatcher = QueueDispatcher(app)
+        else:
+            sandbox = build_sandbox(settings)
+            jobs = grading_jobs(settings, sandbox, sessions, lambda: service.catalogue if service else load_catalogue(),
+                                relay=relay)
+            dispatcher = LocalDispatcher(jobs, concurrency=settings.sandbox_pool_size, retries=settings.job_retries)
+        service = TutorService(settings, load_catalogue(), sessions, dispatcher, relay)
+        relay.start()
+        await service.resume()
         yield service
     finally:
-        sandbox.close()
+        if service is not None:
+            await service.dispatcher.close()
+        await relay.close()
+        if sandbox is not None:
+            sandbox.close()
         await engine.dispose()

@@ -82,3 +82,99 @@ async def run_grading_bench(catalogue: Catalogue, sandbox: Sandbox, limits: Limi
             await sandbox.idle()
             await engine.dispose()
     return results
+
+
+# --------------------------------------------------------------------------- tutor bench queue
+
+
+def _scratch_database(admin_url: str) -> tuple[str, str]:
+    """(name, SQLAlchemy URL) of a new scratch database on the server of ``admin_url``."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"tutor_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_url(admin_url).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, admin.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _queue_round(base: Any, admin_url: str, challenge_id: str, *, workers: int, concurrency: int, n: int,
+                       sequential: bool) -> dict[str, Any]:
+    """One setting: ``workers`` `tutor worker` processes, then ``n`` reference submissions (all at
+    once, or one after the other) from distinct learners, followed to their verdicts."""
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from bot.app import tutor_service
+    from bot.service import Who
+
+    name, url = _scratch_database(admin_url)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        await upgrade(url)
+        env = {k: v for k, v in os.environ.items() if k != "TUTOR_DISCORD_TOKEN"}
+        env.update(TUTOR_DATABASE_URL=url, TUTOR_QUEUE="postgres", TUTOR_WORKER_POLL_S="0.5")
+        for i in range(workers):
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "worker", "--concurrency", str(concurrency), "--name", f"bench{i}"],
+                env={**env, "TUTOR_SANDBOX_UID_BASE": str(63000 + 100 * i)}, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL))
+        settings = base.model_copy(update={"database_url": url, "queue": "postgres", "submit_cooldown_s": 0.0,
+                                           "relay_poll_s": 0.5})
+        async with tutor_service(settings) as service:
+            challenge = service.challenge(challenge_id)
+            source = next(iter(challenge.reference_files.values())).encode()
+            metric = getattr(getattr(challenge.config, "metric", None), "name", None)
+
+            async def one(i: int, tag: str) -> Any:
+                return await service.submit(Who(f"bench:{tag}{i}", f"{tag}{i}"), None, challenge.id, "reference.py", source)
+
+            await asyncio.gather(*(one(i, "warm") for i in range(workers * concurrency)))  # pools warm, workers up
+            started = time.perf_counter()
+            if sequential:
+                verdicts = [await one(i, "run") for i in range(n)]
+            else:
+                verdicts = list(await asyncio.gather(*(one(i, "run") for i in range(n))))
+            elapsed = time.perf_counter() - started
+        values = [float(v.report.metrics.get(metric, float("nan"))) for v in verdicts] if metric else []
+        return {"workers": workers, "concurrency": concurrency, "sequential": sequential, "n": n,
+                "seconds": round(elapsed, 1), "jobs_per_minute": round(n / elapsed * 60, 2),
+                "statuses": sorted({v.report.status for v in verdicts}), "metric": metric,
+                "metric_median": round(statistics.median(values), 4) if values else None,
+                "metric_min": round(min(values), 4) if values else None}
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        _drop_database(admin_url, name)
+
+
+async def run_queue_bench(base: Any, admin_url: str, *, challenge_id: str = "shapes-classifier", n: int = 6,
+                          concurrency: int = 2) -> dict[str, Any]:
+    """Jobs per minute through the PostgreSQL queue with 1 and 2 workers (each a full pool of
+    ``concurrency`` slots), and the challenge's metric for a job graded alone (one at a time)
+    vs with the pool full."""
+    alone = await _queue_round(base, admin_url, challenge_id, workers=1, concurrency=1, n=max(2, n // 2),
+                               sequential=True)
+    one = await _queue_round(base, admin_url, challenge_id, workers=1, concurrency=concurrency, n=n, sequential=False)
+    two = await _queue_round(base, admin_url, challenge_id, workers=2, concurrency=concurrency, n=n, sequential=False)
+    return {"challenge": challenge_id, "alone": alone, "one_worker": one, "two_workers": two}

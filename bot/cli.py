@@ -62,6 +62,53 @@ def cmd_admin(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """`tutor worker`: grade jobs from the PostgreSQL queue on this host's own warm pool. A worker
+    never holds the Discord token: it is dropped from the settings and the environment first."""
+    from bot.app import build_sandbox, grading_jobs
+    from challenges.catalogue import load_catalogue
+    from sandbox.queue import WorkerOptions, build_app, run_worker, worker_name
+    from storage.engine import create_engine, session_factory, upgrade
+
+    os.environ.pop("TUTOR_DISCORD_TOKEN", None)
+    queues = tuple(q.strip() for q in args.queues.split(",") if q.strip())
+    settings = settings.model_copy(update={"discord_token": None, "sandbox_pool_size": args.concurrency})
+    if not settings.database_url.startswith("postgres"):
+        print("tutor worker: the job queue lives in PostgreSQL; set TUTOR_DATABASE_URL=postgresql+psycopg://...",
+              file=sys.stderr)
+        return EXIT_ERROR
+    options = WorkerOptions(queues=queues, concurrency=args.concurrency, name=args.name or "",
+                            heartbeat_s=settings.worker_heartbeat_s, stalled_s=settings.worker_stalled_s,
+                            poll_s=settings.worker_poll_s)
+    sandbox = build_sandbox(settings)
+    if sandbox.refusal:
+        print(f"tutor worker: {sandbox.refusal}", file=sys.stderr)
+        return EXIT_ERROR
+    sandbox.start()
+    if not sandbox.pool.wait_ready(180):
+        print(f"tutor worker: the warm pool did not start: {sandbox.pool.last_error}", file=sys.stderr)
+        return EXIT_ERROR
+    catalogue = load_catalogue()
+
+    async def work() -> None:
+        await upgrade(settings.database_url)
+        engine = create_engine(settings.database_url)
+        try:
+            jobs = grading_jobs(settings, sandbox, session_factory(engine), lambda: catalogue, worker=worker_name(options))
+            app = build_app(settings.database_url, jobs=jobs, retries=settings.job_retries, pool_size=args.concurrency + 3)
+            print(f"tutor worker {worker_name(options)}: queues {','.join(queues)}, concurrency {args.concurrency}",
+                  file=sys.stderr, flush=True)
+            await run_worker(app, settings.database_url, options)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(work())
+    finally:
+        sandbox.close()
+    return EXIT_OK
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from storage.engine import upgrade_sync
 
@@ -362,6 +409,23 @@ def cmd_bench_grading(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_bench_queue(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bench import run_queue_bench
+
+    result = asyncio.run(run_queue_bench(settings, args.postgres, challenge_id=args.challenge, n=args.n,
+                                         concurrency=args.concurrency))
+    result["load_average"] = round(os.getloadavg()[0], 2)
+    if args.json:
+        _print_json(result)
+    else:
+        for key in ("alone", "one_worker", "two_workers"):
+            row = result[key]
+            print(f"{key:<12} {row['workers']} worker(s) x {row['concurrency']} slot(s): {row['jobs_per_minute']} jobs/min "
+                  f"({row['n']} in {row['seconds']} s) {row['metric']} median {row['metric_median']} min {row['metric_min']} "
+                  f"{row['statuses']}")
+    return EXIT_OK
+
+
 def cmd_bench_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import sandbox_hidden_paths
     from sandbox.bench import run_bench
@@ -449,6 +513,12 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("submission", type=int)
     res.set_defaults(func=cmd_admin)
 
+    worker = sub.add_parser("worker", help="grade jobs from the PostgreSQL queue (TUTOR_QUEUE=postgres)")
+    worker.add_argument("--queues", default="cpu", help="comma-separated queues: cpu, gpu (default cpu)")
+    worker.add_argument("--concurrency", type=int, default=2, help="jobs at once, each on its own pool slot")
+    worker.add_argument("--name", default=None, help="shown in logs and on the job rows (default host:pid)")
+    worker.set_defaults(func=cmd_worker)
+
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
 
@@ -476,6 +546,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench_grading.add_argument("--json", action="store_true")
     bench_grading.add_argument("--n", type=int, default=5, help="graded runs per kind (after one warm-up)")
     bench_grading.set_defaults(func=cmd_bench_grading)
+    bench_queue = bench.add_parser("queue", help="jobs per minute through the PostgreSQL queue with 1 and 2 workers")
+    bench_queue.add_argument("--json", action="store_true")
+    bench_queue.add_argument("--n", type=int, default=6, help="submissions per setting")
+    bench_queue.add_argument("--challenge", default="shapes-classifier")
+    bench_queue.add_argument("--concurrency", type=int, default=2, help="pool slots per worker")
+    bench_queue.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
+                             help="a database on the server to create scratch databases from")
+    bench_queue.set_defaults(func=cmd_bench_queue)
     return parser
 
 

@@ -26,3 +26,7 @@ class NotFound(TutorError):
 
 class Forbidden(TutorError):
     pass
+
+
+class Cancelled(TutorError):
+    """The submission's job was cancelled (by its author) before it reached a verdict."""

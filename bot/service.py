@@ -7,7 +7,7 @@ dispatcher; it never formats for a particular medium.
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import difflib
 import time
 from collections.abc import Awaitable, Callable
@@ -17,15 +17,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import BadSubmission, Busy, Forbidden, NotFound, TutorError, UnknownChallenge
+from bot.errors import BadSubmission, Busy, Cancelled, Forbidden, NotFound, TutorError, UnknownChallenge
+from bot.relay import Relay
 from bot.resources import resources_for
 from bot.settings import Settings
 from bot.uploads import files_from_uploads, pack_files
 from challenges.catalogue import COMPETENCIES, Catalogue, Challenge, Resource
-from challenges.kinds.base import Submission
-from challenges.verdict import Check, Diagnosis, Report
-from sandbox.dispatch import LocalDispatcher
+from challenges.verdict import Check, Diagnosis, LayerRow, Report
+from sandbox.dispatch import Dispatcher
+from sandbox.jobs import queue_for, result_record
+from storage import jobs
 from storage import repository as repo
+from storage.errors import Conflict
 
 EventSink = Callable[[dict[str, Any]], Awaitable[None] | None]
 
@@ -113,13 +116,13 @@ class QuizAnswer:
 class TutorService:
     def __init__(
         self, settings: Settings, catalogue: Catalogue, sessions: async_sessionmaker[AsyncSession],
-        dispatcher: LocalDispatcher,
+        dispatcher: Dispatcher, relay: Relay | None = None,
     ) -> None:
         self.settings = settings
         self.catalogue = catalogue
         self.sessions = sessions
         self.dispatcher = dispatcher
-        self._running: set[str] = set()
+        self.relay = relay or Relay(settings.database_url, poll_s=settings.relay_poll_s)
         self._last_submit: dict[str, float] = {}
 
     # --- catalogue -------------------------------------------------------------------------
@@ -174,26 +177,23 @@ class TutorService:
 
     async def submit_files(
         self, who: Who, where: Where | None, challenge_id: str, uploads: list[tuple[str, bytes]],
-        on_event: EventSink | None = None,
+        on_event: EventSink | None = None, reply: dict[str, Any] | None = None,
     ) -> Verdict:
-        """Check, store, grade and record one submission of one or more files. Bad input still
-        leaves a stored result."""
-        if who.discord_id in self._running:
-            raise Busy("You already have a submission being graded; wait for its verdict.")
+        """Check, store and enqueue one submission of one or more files, then follow its job to the
+        verdict. Bad input still leaves a stored result. Cancelling the caller stops following
+        only: the job goes on (``cancel`` stops it)."""
+        submission_id = await self.enqueue_files(who, where, challenge_id, uploads, reply=reply)
+        return await self.follow(submission_id, on_event)
+
+    async def enqueue_files(
+        self, who: Who, where: Where | None, challenge_id: str, uploads: list[tuple[str, bytes]],
+        reply: dict[str, Any] | None = None,
+    ) -> int:
+        """Check and store a submission and hand its job to the dispatcher; the submission id.
+        One job per user at a time (queued or running), decided by the database."""
         wait = self._last_submit.get(who.discord_id, -1e9) + self.settings.submit_cooldown_s - time.monotonic()
         if wait > 0:
             raise Busy(f"Please wait {wait:.0f} s before submitting again.")
-        self._running.add(who.discord_id)
-        self._last_submit[who.discord_id] = time.monotonic()
-        try:
-            return await self._submit(who, where, challenge_id, uploads, on_event)
-        finally:
-            self._running.discard(who.discord_id)
-
-    async def _submit(
-        self, who: Who, where: Where | None, challenge_id: str, uploads: list[tuple[str, bytes]],
-        on_event: EventSink | None,
-    ) -> Verdict:
         problem: TutorError | None = None
         files: dict[str, str] = {}
         filename = ", ".join(name for name, _ in uploads)[:200] or "nothing"
@@ -212,48 +212,124 @@ class TutorService:
                 files = {_safe_filename(next(iter(files))): next(iter(files.values()))}
         except TutorError as exc:
             problem = exc
+        queue = queue_for(challenge) if challenge is not None else "cpu"
         async with self.sessions() as session:
             user, guild = await self._identify(session, who, where)
+            if problem is None and await jobs.active_job_for_user(session, user.id) is not None:
+                raise Busy("You already have a submission being graded; wait for its verdict.")
             points_before = await repo.total_points(session, user.id)
             submission = await repo.create_submission(
                 session, user_id=user.id, guild_id=guild.id if guild else None,
                 challenge_id=challenge.id if challenge else challenge_id[:64],
                 filename=(", ".join(files) if files else filename)[:200], code=pack_files(files) if files else "",
             )
-            await session.commit()
             submission_id = submission.id
-            assert submission_id is not None
+            assert submission_id is not None and user.id is not None
+            if problem is None:
+                try:
+                    await jobs.create_job(session, submission_id, user_id=user.id, queue=queue, files=files,
+                                          points_before=points_before, reply=reply)
+                except Conflict as exc:
+                    await session.rollback()
+                    raise Busy("You already have a submission being graded; wait for its verdict.") from exc
+            await session.commit()
+        self._last_submit[who.discord_id] = time.monotonic()
         if problem is not None:
             status = "rejected"
             report = Report(challenge.id if challenge else challenge_id, status, [Check("upload", False, str(problem))])
             await self._record(submission_id, report, user.id, guild.id if guild else None)
             raise problem
-        assert challenge is not None
+        await self.dispatcher.enqueue(submission_id, queue=queue, user_id=user.id)
+        return submission_id
 
-        async def relay(event: dict[str, Any]) -> None:
-            if event.get("type") == "started":
-                async with self.sessions() as session:
-                    await repo.mark_running(session, submission_id)
-                    await session.commit()
+    async def follow(self, submission_id: int, on_event: EventSink | None = None) -> Verdict:
+        """Relay a job's progress from the database as events (queued with position and ETA,
+        started, phase, progress, retry) until its verdict, wherever the job runs. Raises
+        ``Cancelled`` when the job was cancelled."""
+
+        async def emit(event: dict[str, Any]) -> None:
             if on_event is not None:
                 result = on_event(event)
                 if result is not None:
                     await result
 
+        seen: dict[str, Any] = {}
         try:
-            report = await self.dispatcher.submit(challenge, Submission(files), on_event=relay)
-        except asyncio.CancelledError:  # the learner cancelled: the sandbox job is killed, the row says so
-            await asyncio.shield(self._mark_cancelled(submission_id))
-            raise
-        except Exception:  # ours: the submission still gets a verdict, then the error propagates
-            report = Report(challenge.id, "infrastructure", [Check("grader", False, repo.STALE_MESSAGE)])
-            await self._record(submission_id, report, user.id, guild.id if guild else None)
-            raise
-        passed_before = challenge.id in await self._passed_ids(user.id)
-        await self._record(submission_id, report, user.id, guild.id if guild else None)
+            while True:
+                async with self.sessions() as session:
+                    submission = await repo.get_submission(session, submission_id)
+                    job = await jobs.get_job(session, submission_id)
+                    result = await repo.get_result(session, submission_id)
+                    spot = await jobs.queue_spot(session, submission_id) if (
+                        job is not None and submission is not None and submission.status == "queued") else None
+                if submission is None:
+                    raise NotFound(f"There is no submission #{submission_id}.")
+                if result is not None:
+                    if job is not None and job.attempts and not seen.get("started"):
+                        await emit({"type": "started"})  # it ran between two looks: say so before the verdict
+                    return await self._verdict(submission_id, result, job.points_before if job else 0)
+                if submission.status == "cancelled":
+                    raise Cancelled(f"Submission #{submission_id} was cancelled; the job was stopped.")
+                for event in _new_events(seen, submission.status, job.progress if job else {}, spot):
+                    await emit(event)
+                await self.relay.wait(submission_id)
+        finally:
+            self.relay.forget(submission_id)
+
+    async def _verdict(self, submission_id: int, result: Any, points_before: int) -> Verdict:
+        challenge = self.challenge(result.challenge_id)
         async with self.sessions() as session:
-            points_after = await repo.total_points(session, user.id)
-        return Verdict(submission_id, challenge, report, report.passed and not passed_before, points_before, points_after)
+            before = await jobs.passed_before(session, submission_id)
+            points_after = await repo.total_points(session, result.user_id)
+        report = report_from_result(result)
+        return Verdict(submission_id, challenge, report, report.passed and not before, points_before, points_after)
+
+    async def cancel(self, who: Who, submission_id: int) -> bool:
+        """Ask the job to stop (its author only); the process running it polls the request. False
+        when it had already ended."""
+        async with self.sessions() as session:
+            user, _ = await self._identify(session, who, None)
+            submission = await repo.get_submission(session, submission_id)
+            if submission is None or submission.user_id != user.id:
+                raise Forbidden("Only the author of a submission can cancel it.")
+            asked = await jobs.request_cancel(session, submission_id)
+            await session.commit()
+        self.relay.poke(submission_id)
+        return asked
+
+    async def attach_reply(self, submission_id: int, reply: dict[str, Any]) -> None:
+        """Remember where the verdict goes (the front end's message), for whoever delivers it."""
+        async with self.sessions() as session:
+            await jobs.set_reply(session, submission_id, reply)
+            await session.commit()
+
+    async def mark_delivered(self, submission_id: int) -> None:
+        async with self.sessions() as session:
+            await jobs.mark_delivered(session, submission_id)
+            await session.commit()
+
+    async def pending_deliveries(self, front_end: str) -> list[PendingDelivery]:
+        """Jobs of a front end whose verdict has not reached its message (a restart left them)."""
+        async with self.sessions() as session:
+            rows = await jobs.undelivered_jobs(session, front_end)
+            found = []
+            for job in rows:
+                submission = await repo.get_submission(session, job.submission_id)
+                if submission is not None:
+                    found.append(PendingDelivery(job.submission_id, submission.challenge_id, dict(job.reply)))
+        return found
+
+    async def resume(self) -> list[int]:
+        """On start-up: hand every job still queued or running to the dispatcher again (the
+        in-process pool lost them; on the queue a duplicate is ignored, and a job that ran twice
+        counts once); rows a crash left without a job get an infrastructure verdict."""
+        async with self.sessions() as session:
+            unfinished = await jobs.unfinished_jobs(session)
+            closed = await repo.close_stale_submissions(session, keep={j.submission_id for j in unfinished})
+            await session.commit()
+        for job in unfinished:
+            await self.dispatcher.enqueue(job.submission_id, queue=job.queue, user_id=job.user_id)
+        return closed
 
     async def _passed_ids(self, user_id: int) -> set[str]:
         competency_of, totals = self._competency_maps()
@@ -263,12 +339,7 @@ class TutorService:
 
     async def _record(self, submission_id: int, report: Report, user_id: int, guild_id: int | None) -> None:
         async with self.sessions() as session:
-            await repo.record_result(
-                session, submission_id, status=report.status, passed=report.passed, score=report.score,
-                tier=report.tier, points=report.points, metrics=report.metrics,
-                checks=[c.to_dict() for c in report.checks], runtime_s=report.runtime_s,
-                stdout=report.stdout[-20000:], stderr=report.stderr[-20000:], feedback=report.feedback_json(),
-            )
+            await repo.record_result(session, submission_id, **result_record(report))
             await repo.finish_submission(session, submission_id, report.status)
             await session.commit()
 
@@ -503,16 +574,64 @@ class TutorService:
         return submission_id
 
     async def close_stale(self) -> list[int]:
-        """On start-up: rows a crash left queued or running get an infrastructure verdict."""
-        async with self.sessions() as session:
-            closed = await repo.close_stale_submissions(session)
-            await session.commit()
-        return closed
+        """Rows a crash left queued or running without a job get an infrastructure verdict."""
+        return await self.resume()
 
-    async def _mark_cancelled(self, submission_id: int) -> None:
-        async with self.sessions() as session:
-            await repo.finish_submission(session, submission_id, "cancelled")
-            await session.commit()
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    """A verdict still owed to a front-end message (``reply`` says which)."""
+
+    submission_id: int
+    challenge_id: str
+    reply: dict[str, Any]
+
+
+def _new_events(seen: dict[str, Any], status: str, progress: dict[str, Any], spot: Any) -> list[dict[str, Any]]:
+    """The events a job's rows show that were not relayed yet (``seen`` remembers)."""
+    events: list[dict[str, Any]] = []
+    if status == "queued" and spot is not None:
+        key = (spot.position, spot.eta_s)
+        if seen.get("queued") != key:
+            seen["queued"] = key
+            events.append({"type": "queued", "position": spot.position, "eta_s": spot.eta_s})
+        return events
+    if status != "running":
+        return events
+    if progress.get("retry") and not seen.get("retry"):
+        seen["retry"] = True
+        events.append({"type": "retry"})
+    if not seen.get("started"):
+        seen["started"] = True
+        events.append({"type": "started"})
+    stage = progress.get("stage")
+    if stage and stage != seen.get("stage") and stage != "train":
+        events.append({"type": "phase", "name": stage})
+    seen["stage"] = stage
+    step = (progress.get("step"), progress.get("elapsed"))
+    if progress.get("step") is not None and step != seen.get("step"):
+        seen["step"] = step
+        events.append({"type": "progress", "step": progress.get("step"), "loss": progress.get("loss"),
+                       "elapsed": progress.get("elapsed")})
+    return events
+
+
+def report_from_result(result: Any) -> Report:
+    """A stored result as the report it was: checks, metrics, feedback and artifacts (loss series,
+    task pictures, output), so a verdict graded in another process renders the same."""
+    artifacts = dict(result.artifacts or {})
+    feedback = dict(result.feedback or {})
+    pictures = {str(name): base64.b64decode(data) for name, data in (artifacts.get("pictures") or {}).items()
+                if isinstance(data, str)}
+    return Report(
+        result.challenge_id, result.status, [Check.from_dict(c) for c in result.checks], metrics=dict(result.metrics),
+        score=result.score, tier=result.tier, points=result.points, runtime_s=result.runtime_s, stdout=result.stdout,
+        stderr=result.stderr, losses=[float(x) if x is not None else float("nan") for x in artifacts.get("losses") or []],
+        pictures=pictures, phase=artifacts.get("phase"), timings=dict(artifacts.get("timings") or {}),
+        diagnoses=[Diagnosis.from_dict(d) for d in feedback.get("diagnoses", []) if isinstance(d, dict)],
+        trace=[LayerRow(**r) for r in feedback.get("trace", []) if isinstance(r, dict)],
+        trace_note=str(feedback.get("trace_note", "")),
+    )
 
 
 def _safe_filename(filename: str) -> str:

@@ -6,6 +6,8 @@ Every limit is a named setting with a documented default.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -47,6 +49,16 @@ class Settings(BaseSettings):
     )
     verdict_pictures_dir: str = Field("data/verdicts", description="where the console writes each verdict's pictures (loss curve, task picture)")
     command_cooldown_s: float = Field(2.0, ge=0, description="per-user pause between Discord commands that query the database")
+
+    queue: Literal["local", "postgres"] = Field(
+        "local", description="where grading jobs run: local (the in-process pool) or postgres (procrastinate on "
+        "TUTOR_DATABASE_URL, graded by `tutor worker` processes)")
+    job_retries: int = Field(1, ge=0, le=5, description="extra attempts after an infrastructure outcome (ours, never the learner's)")
+    job_poll_s: float = Field(0.5, gt=0, le=10, description="how often a running job writes progress and polls for a cancel request")
+    relay_poll_s: float = Field(2.0, gt=0, le=60, description="fallback poll of a followed job's rows (LISTEN/NOTIFY and in-process pokes wake it sooner)")
+    worker_heartbeat_s: float = Field(2.0, gt=0, description="how often a `tutor worker` tells the queue it is alive")
+    worker_stalled_s: float = Field(10.0, gt=0, description="a worker silent this long is dead: its running jobs are queued again")
+    worker_poll_s: float = Field(2.0, gt=0, description="fallback poll of the queue by a worker (NOTIFY wakes it at once)")
 
     def pool_config(self) -> PoolConfig:
         """The warm pool's settings (documented defaults in ``sandbox.core.pool.PoolConfig``)."""

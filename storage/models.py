@@ -161,6 +161,8 @@ class ResultBase(SQLModel):
     stderr: str = Field(default="", sa_type=Text)
     # {"diagnoses": [{"name", "kind", "evidence", "next_step", ...}], "trace": [...], "trace_note": ""}
     feedback: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # {"losses": [...], "pictures": {name: base64 PNG}}: what a verdict renders, wherever it was graded
+    artifacts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 class Result(ResultBase, table=True):
@@ -269,4 +271,35 @@ class HintUnlock(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     challenge_id: str
     shown: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --------------------------------------------------------------------------- grading jobs
+
+
+class GradingJob(SQLModel, table=True):
+    """The life of one submission's grading job, kept where every process can see it.
+
+    The job itself (plain data: the submission id) writes ``running``, its progress and, through
+    `Result`, the verdict. The gate (one unfinished job per user) is the unique ``active_user_id``,
+    set while the job is queued or running and cleared when it ends; a cancel request is a
+    timestamp the running job polls; ``reply`` says which front-end message the verdict belongs to,
+    so a restarted bot can still deliver it, and ``delivered_at`` that it did."""
+
+    __tablename__ = "grading_jobs"
+
+    submission_id: int = Field(foreign_key="submissions.id", primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    active_user_id: int | None = Field(default=None, unique=True)
+    queue: str = Field(default="cpu", index=True)
+    files: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    points_before: int = 0
+    reply: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # {"phase": "running", "stage": "train", "step": 120, "loss": 0.31, "elapsed": 4.2, "retry": false}
+    progress: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    attempts: int = 0
+    worker: str | None = None
+    cancel_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -307,6 +307,7 @@ async def record_result(
     stdout: str,
     stderr: str,
     feedback: Mapping[str, Any] | None = None,
+    artifacts: Mapping[str, Any] | None = None,
 ) -> Result:
     """Write the submission's one immutable Result; if it exists already, return that instead.
 
@@ -335,6 +336,7 @@ async def record_result(
         stdout=stdout,
         stderr=stderr,
         feedback=_json_safe(dict(feedback or {})),
+        artifacts=_json_safe(dict(artifacts or {})),
     )
     return await _insert_or_fetch(session, result, lambda: get_result(session, submission_id))
 
@@ -342,12 +344,12 @@ async def record_result(
 STALE_MESSAGE = "The grader stopped while this submission was queued or running; this does not count against you."
 
 
-async def close_stale_submissions(session: AsyncSession) -> list[int]:
+async def close_stale_submissions(session: AsyncSession, keep: frozenset[int] | set[int] = frozenset()) -> list[int]:
     """On start-up: submissions a crash left queued or running get an ``infrastructure`` result,
     so none is ever left without a verdict (one whose result was written before the crash just
-    takes that result's status). Returns their ids."""
+    takes that result's status). ``keep``: ids whose job is taken up again. Returns their ids."""
     stmt = select(Submission).where(col(Submission.status).in_([SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]))
-    stale = list((await session.execute(stmt)).scalars())
+    stale = [s for s in (await session.execute(stmt)).scalars() if s.id not in keep]
     for submission in stale:
         assert submission.id is not None
         written = await get_result(session, submission.id)

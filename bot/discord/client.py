@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.discord import render
 from bot.discord.errors import NotMentor, TutorTree
-from bot.discord.live_grade import JobRunner, LiveGrade, run_directly, where_of, who_of
+from bot.discord.live_grade import JobRunner, LiveGrade, ResumedGrade, reattach, run_directly, where_of, who_of
 from bot.discord.views import DYNAMIC_ITEMS, review_notice, review_panel
 from bot.errors import NotFound, TutorError
 from bot.service import TutorService, Where
@@ -50,16 +50,19 @@ class TutorBot(commands.Bot):
         self.jobs: dict[int, LiveGrade] = {}
         #: submission id -> (channel id, message id) of its verdict, for review threads
         self.submission_messages: dict[int, tuple[int, int]] = {}
+        self.resumed: list[ResumedGrade] = []
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.resumed = await reattach(self)  # verdicts owed from before a restart still reach their messages
 
     async def close(self) -> None:
-        for job in list(self.jobs.values()):
-            if job.task is not None:
-                job.task.cancel()
+        tasks = [job.task for job in self.jobs.values()] + [job.task for job in self.resumed]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
         await super().close()
 
     # ------------------------------------------------------------------ mentors

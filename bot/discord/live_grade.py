@@ -1,12 +1,14 @@
 """Live grading on Discord: one message, edited from "queued" through training progress to the verdict.
 
 The caller has already deferred the interaction (always within the 3-second window). A
-`LiveGrade` runs `TutorService.submit` in its own task, coalesces progress events into at most
-one edit per ``progress_edit_interval_s``, offers the author a Cancel button (cancelling the task
-kills the sandbox job; the service records the submission as cancelled), and ends with the
+`LiveGrade` enqueues the submission (storing which message its verdict belongs to) and follows
+the job through the database relay, wherever it runs (the bot's own pool or a `tutor worker`):
+progress events are coalesced into at most one edit per ``progress_edit_interval_s``, the author
+gets a Cancel button (a cancel request in the database, which the job polls), and it ends with the
 verdict embed, a loss-curve image and the full output attached when it had to be cut. The
 interaction token lives 15 minutes: close to its end, updates continue as a channel message sent
-with the bot token.
+with the bot token. A bot that restarts re-attaches to every verdict still owed (`reattach`): it
+edits the original message while its token lives, and posts in the channel once it expired.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.discord import render
-from bot.errors import Busy, TutorError
-from bot.service import Verdict, Where, Who
+from bot.errors import Busy, Cancelled, TutorError
+from bot.service import PendingDelivery, Verdict, Where, Who
 from challenges.catalogue import Challenge
 
 if TYPE_CHECKING:
@@ -97,6 +99,7 @@ class LiveGrade:
         self._lock = asyncio.Lock()
         self.view = CancelView(self)
         self.submission_id: int | None = None
+        self._cancelling: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------- lifecycle
     @classmethod
@@ -111,21 +114,43 @@ class LiveGrade:
         return job
 
     def cancel(self) -> None:
+        """The author pressed Cancel: ask the job to stop (it polls the database, wherever it
+        runs); before the submission is stored, stopping this task is enough."""
         self.cancelled = True
-        if self.task is not None and not self.task.done():
+        if self.submission_id is not None:
+            self._cancelling = asyncio.create_task(self._request_cancel())
+        elif self.task is not None and not self.task.done():
             self.task.cancel()
 
-    async def _run(self) -> None:
+    def reply(self) -> dict[str, Any]:
+        """Where the verdict goes, stored with the job so that a restarted bot can deliver it."""
+        interaction = self.interaction
+        return {"via": "discord", "application_id": interaction.application_id, "token": interaction.token,
+                "expires_at": interaction.expires_at.isoformat(), "channel_id": interaction.channel_id,
+                "guild_id": interaction.guild_id, "user_id": self.user.id,
+                "user_name": getattr(self.user, "display_name", None) or self.user.name}
+
+    async def _grade(self) -> Verdict:
         service = self.bot.service
+        self.submission_id = await service.enqueue_files(
+            who_of(self.user), where_of(self.interaction), self.challenge.id, self.uploads, reply=self.reply())
+        if self.cancelled:  # pressed while the submission was being stored
+            await self._request_cancel()
+        return await service.follow(self.submission_id, on_event=self.on_event)
+
+    async def _run(self) -> None:
         try:
             try:
-                verdict = await self.bot.job_runner(service.submit_files(
-                    who_of(self.user), where_of(self.interaction), self.challenge.id, self.uploads,
-                    on_event=self.on_event,
-                ))
+                verdict = await self.bot.job_runner(self._grade())
+            except Cancelled:
+                self._stop_flush()
+                await self._show(embed=render.error_embed("You cancelled this submission; the job was stopped.",
+                                                          title=f"⏹️ Cancelled · {self.challenge.id}"), view=None)
+                await self._delivered()
+                return
             except asyncio.CancelledError:
                 self._stop_flush()
-                if not self.cancelled:  # the bot is shutting down
+                if not self.cancelled:  # the bot is shutting down: the job goes on, a restart delivers it
                     raise
                 await self._show(embed=render.error_embed("You cancelled this submission; the job was stopped.",
                                                           title=f"⏹️ Cancelled · {self.challenge.id}"), view=None)
@@ -133,6 +158,7 @@ class LiveGrade:
             except TutorError as exc:
                 self._stop_flush()
                 await self._show(embed=render.error_embed(str(exc)), view=None)
+                await self._delivered()
                 return
             except Exception as exc:
                 self._stop_flush()
@@ -147,16 +173,28 @@ class LiveGrade:
             if self.bot.jobs.get(self.user.id) is self:
                 del self.bot.jobs[self.user.id]
 
+    async def _delivered(self) -> None:
+        if self.submission_id is not None:
+            with contextlib.suppress(TutorError, Exception):
+                await self.bot.service.mark_delivered(self.submission_id)
+
+    async def _request_cancel(self) -> None:
+        if self.submission_id is None:
+            return
+        try:
+            await self.bot.service.cancel(who_of(self.user), self.submission_id)
+        except TutorError as exc:
+            log.warning("could not cancel submission %s: %s", self.submission_id, exc)
+
     async def _verdict(self, verdict: Verdict) -> None:
         self.submission_id = verdict.submission_id
-        files, has_curve = await asyncio.to_thread(render.verdict_files, verdict.report)
-        attached = any(f.filename == "output.txt" for f in files)
-        embed = render.verdict_embed(verdict, self.user.display_name, has_curve=has_curve, output_attached=attached)
-        from bot.discord.views import VerdictView
-
-        message = await self._show(embed=embed, view=VerdictView(verdict.submission_id, verdict.challenge.id), files=files)
+        message = await deliver_verdict(self.bot, verdict, self.user.display_name, self._show)
         if message is not None:
             self.bot.submission_messages[verdict.submission_id] = (message.channel.id, message.id)
+            with contextlib.suppress(TutorError, Exception):
+                await self.bot.service.attach_reply(verdict.submission_id,
+                                                    {"message_id": message.id, "channel_id": message.channel.id})
+        await self._delivered()
         if verdict.first_pass:
             await self.bot.grant_completion_role(self.interaction, verdict.challenge.spec.competency)
 
@@ -237,3 +275,101 @@ class LiveGrade:
             files=files or discord.utils.MISSING, allowed_mentions=discord.AllowedMentions(users=[self.user]),
         )
         return self.channel_message
+
+
+Show = Callable[..., Awaitable["discord.Message | None"]]
+
+
+async def deliver_verdict(bot: TutorBot, verdict: Verdict, user_name: str, show: Show) -> discord.Message | None:
+    """The verdict embed with its pictures and output, shown through ``show`` (live or re-attached)."""
+    from bot.discord.views import VerdictView
+
+    files, has_curve = await asyncio.to_thread(render.verdict_files, verdict.report)
+    attached = any(f.filename == "output.txt" for f in files)
+    embed = render.verdict_embed(verdict, user_name, has_curve=has_curve, output_attached=attached)
+    message: discord.Message | None = await show(embed=embed, view=VerdictView(verdict.submission_id, verdict.challenge.id),
+                                                 files=files)
+    return message
+
+
+class ResumedGrade:
+    """A verdict owed to a Discord message from before a restart: follow the job in the database
+    and deliver it there (the original message while its token lives, else the channel)."""
+
+    def __init__(self, bot: TutorBot, pending: PendingDelivery) -> None:
+        self.bot = bot
+        self.pending = pending
+        self.reply = pending.reply
+        self.task: asyncio.Task[None] | None = None
+
+    def _token_fresh(self) -> bool:
+        try:
+            expires = dt.datetime.fromisoformat(str(self.reply.get("expires_at")))
+        except ValueError:
+            return False
+        margin = dt.timedelta(seconds=self.bot.settings.interaction_token_margin_s)
+        return discord.utils.utcnow() < expires - margin
+
+    async def run(self) -> None:
+        service = self.bot.service
+        user_name = str(self.reply.get("user_name") or "you")
+        try:
+            verdict = await service.follow(self.pending.submission_id)
+        except Cancelled:
+            await self._show(embed=render.error_embed("This submission was cancelled; the job was stopped.",
+                                                      title=f"⏹️ Cancelled · {self.pending.challenge_id}"), view=None)
+        except TutorError as exc:
+            await self._show(embed=render.error_embed(str(exc)), view=None)
+        else:
+            message = await deliver_verdict(self.bot, verdict, user_name, self._show)
+            if message is not None:
+                self.bot.submission_messages[verdict.submission_id] = (message.channel.id, message.id)
+        with contextlib.suppress(TutorError, Exception):
+            await service.mark_delivered(self.pending.submission_id)
+
+    async def _show(self, *, embed: discord.Embed, view: discord.ui.View | None,
+                    files: list[discord.File] | None = None) -> discord.Message | None:
+        mentions = discord.AllowedMentions.none()
+        if self._token_fresh() and self.reply.get("application_id") and self.reply.get("token"):
+            webhook = discord.Webhook.partial(int(self.reply["application_id"]), str(self.reply["token"]), client=self.bot)
+            try:
+                original: Any = "@original"  # the interaction's own message (Discord's webhook alias)
+                return await webhook.edit_message(original, content=None, embed=embed, view=view or discord.utils.MISSING,
+                                                  attachments=files or [], allowed_mentions=mentions)
+            except (discord.HTTPException, ValueError) as exc:
+                log.warning("could not edit the original message of #%s: %s", self.pending.submission_id, exc)
+        return await self._post(embed, view, files)
+
+    async def _post(self, embed: discord.Embed, view: discord.ui.View | None,
+                    files: list[discord.File] | None) -> discord.Message | None:
+        channel_id = self.reply.get("channel_id")
+        if not channel_id:
+            return None
+        try:
+            channel = self.bot.get_channel(int(channel_id)) or await self.bot.fetch_channel(int(channel_id))
+            if not isinstance(channel, discord.abc.Messageable):
+                return None
+            user_id = self.reply.get("user_id")
+            mention = f"<@{user_id}>, your" if user_id else "Your"
+            return await channel.send(
+                content=f"{mention} `{self.pending.challenge_id}` submission:", embed=embed,
+                view=view or discord.utils.MISSING, files=files or discord.utils.MISSING,
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(int(user_id))] if user_id else False))
+        except discord.HTTPException as exc:
+            log.warning("could not post the verdict of #%s: %s", self.pending.submission_id, exc)
+            return None
+
+
+async def reattach(bot: TutorBot) -> list[ResumedGrade]:
+    """On start: follow every job whose verdict has not reached its Discord message yet."""
+    resumed: list[ResumedGrade] = []
+    service = getattr(bot, "service", None)
+    if service is None:  # an offline bot (`tutor commands`) has no service
+        return resumed
+    for pending in await service.pending_deliveries("discord"):
+        job = ResumedGrade(bot, pending)
+        job.task = asyncio.create_task(job.run(), name=f"resume-{pending.submission_id}")
+        resumed.append(job)
+    if resumed:
+        log.info("re-attached to %d grading jobs from before the restart", len(resumed))
+    return resumed

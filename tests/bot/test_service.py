@@ -127,9 +127,14 @@ async def test_reference_passes_and_progress_survives_later_failures(service: Tu
 
 
 async def test_one_job_per_user(service: TutorService) -> None:
-    service._running.add(ALICE.discord_id)
+    """The gate lives in the database: while a job is queued or running its author cannot submit
+    again; once it ends, they can."""
+    first = await service.enqueue_files(ALICE, GUILD, SHAPES, [("a.py", b"import time\ntime.sleep(3)\n")])
     with pytest.raises(Busy):
         await service.submit(ALICE, GUILD, SHAPES, "a.py", b"x = 1\n")
+    assert (await service.follow(first)).report.status == "error"
+    verdict = await service.submit(ALICE, GUILD, SHAPES, "a.py", b"def build_model(:\n")
+    assert verdict.report.status == "error"
 
 
 async def test_hints_unlock_one_by_one(service: TutorService) -> None:

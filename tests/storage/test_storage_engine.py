@@ -46,7 +46,7 @@ async def test_migrations_at_head_and_rerunnable(engine: AsyncEngine, db_url: UR
     await upgrade(db_url)  # a second upgrade is a no-op
     async with engine.connect() as conn:
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
-    assert version == head == "0004"
+    assert version == head == "0005"
 
 
 async def test_downgrade_to_base_and_back(engine: AsyncEngine, db_url: URL) -> None:

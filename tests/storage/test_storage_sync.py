@@ -19,7 +19,7 @@ def test_upgrade_sync_outside_a_loop(tmp_path: Path) -> None:
     upgrade_sync(url)
     upgrade_sync(url)
     with sqlite3.connect(tmp_path / "cli.db") as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
 
 
 def test_normalize_url() -> None:
@@ -36,7 +36,7 @@ def test_upgrade_sync_on_postgresql(pg_schema_url: URL) -> None:
     conninfo = pg_schema_url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo) as conn:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    assert row == ("0004",)
+    assert row == ("0005",)
 
 
 def test_errors_share_one_root() -> None:
