@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.service import TutorService
 from bot.settings import Settings
-from challenges.catalogue import load_catalogue
+from challenges.catalogue import Catalogue, load_catalogue
 from sandbox.core.supervisor import Sandbox
 from sandbox.dispatch import LocalDispatcher
 from sandbox.driver import grading_pool
@@ -27,9 +27,17 @@ def sandbox_hidden_paths(settings: Settings) -> list[str]:
     return sorted(set(hidden))
 
 
-def build_sandbox(settings: Settings) -> Sandbox:
-    return Sandbox(unsafe=settings.sandbox_unsafe, slots=settings.sandbox_pool_size,
-                   hide_paths=sandbox_hidden_paths(settings), pool=grading_pool(settings.pool_config()))
+def widest_threads(catalogue: Catalogue) -> int:
+    """The largest thread count a challenge's job asks for: what the default pool size is cut for."""
+    return max((c.spec.limits.threads for c in catalogue if c.spec.kind != "quiz"), default=1)
+
+
+def build_sandbox(settings: Settings, catalogue: Catalogue | None = None, *, size: int | None = None,
+                  pin_cores: bool | None = None) -> Sandbox:
+    """The grading sandbox; its pool size is the setting, else what the catalogue's widest job fits."""
+    config = settings.pool_config(widest_threads(catalogue or load_catalogue()), size=size, pin_cores=pin_cores)
+    return Sandbox(unsafe=settings.sandbox_unsafe, slots=config.size, hide_paths=sandbox_hidden_paths(settings),
+                   pool=grading_pool(config))
 
 
 @asynccontextmanager
@@ -38,10 +46,11 @@ async def tutor_service(settings: Settings) -> AsyncIterator[TutorService]:
     engine afterwards (each zygote holds about a gigabyte)."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
-    sandbox = build_sandbox(settings)
+    catalogue = load_catalogue()
+    sandbox = build_sandbox(settings, catalogue)
     try:
-        dispatcher = LocalDispatcher(sandbox, concurrency=settings.sandbox_pool_size, base_limits=settings.job_limits())
-        service = TutorService(settings, load_catalogue(), session_factory(engine), dispatcher)
+        dispatcher = LocalDispatcher(sandbox, concurrency=sandbox.slots, base_limits=settings.job_limits())
+        service = TutorService(settings, catalogue, session_factory(engine), dispatcher)
         await service.close_stale()
         yield service
     finally:
