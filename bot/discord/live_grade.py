@@ -16,37 +16,21 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord import render
+from bot.discord.challenges import render
+from bot.discord.challenges.views import VerdictView
+from bot.discord.context import grant_completion_role, where_of, who_of
 from bot.errors import Busy, TutorError
-from bot.service import Verdict, Where, Who
+from bot.service import Verdict
 from challenges.catalogue import Challenge
 
 if TYPE_CHECKING:
     from bot.discord.client import TutorBot
 
 log = logging.getLogger("tutor.discord.grading")
-
-#: Runs the grading coroutine. Production awaits it directly; tests may hand it to a worker.
-JobRunner = Callable[[Coroutine[Any, Any, Verdict]], Awaitable[Verdict]]
-
-
-async def run_directly(job: Coroutine[Any, Any, Verdict]) -> Verdict:
-    return await job
-
-
-def who_of(user: discord.abc.User) -> Who:
-    return Who(str(user.id), getattr(user, "display_name", None) or user.name)
-
-
-def where_of(interaction: discord.Interaction) -> Where | None:
-    guild = interaction.guild
-    return Where(str(guild.id), guild.name) if guild is not None else None
-
 
 class CancelButton(discord.ui.Button["CancelView"]):
     def __init__(self, job: LiveGrade) -> None:
@@ -152,13 +136,12 @@ class LiveGrade:
         files, has_curve = await asyncio.to_thread(render.verdict_files, verdict.report)
         attached = any(f.filename == "output.txt" for f in files)
         embed = render.verdict_embed(verdict, self.user.display_name, has_curve=has_curve, output_attached=attached)
-        from bot.discord.views import VerdictView
-
-        message = await self._show(embed=embed, view=VerdictView(verdict.submission_id, verdict.challenge.id), files=files)
+        view = VerdictView(verdict.submission_id, verdict.challenge.id, self.bot.verdict_actions)
+        message = await self._show(embed=embed, view=view, files=files)
         if message is not None:
             self.bot.submission_messages[verdict.submission_id] = (message.channel.id, message.id)
         if verdict.first_pass:
-            await self.bot.grant_completion_role(self.interaction, verdict.challenge.spec.competency)
+            await grant_completion_role(self.interaction, verdict.challenge.spec.competency)
 
     # ---------------------------------------------------------------- progress
     async def on_event(self, event: dict[str, Any]) -> None:
