@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
-from sandbox_support import assert_clean, run_job
+from sandbox_support import POOL, assert_clean, run_job
 
 from sandbox.core.supervisor import Sandbox
 
@@ -61,9 +63,20 @@ print("cores", ",".join(map(str, mine)), widened, sorted(os.sched_getaffinity(0)
 """
 
 
-async def test_running_jobs_get_cores_of_their_own(sandbox: Sandbox) -> None:
-    """Two jobs at once on a pool of two each train on their own lane (cpuset and affinity), and
-    neither can widen its affinity onto the other's cores (sched_setaffinity is never allowed)."""
+@pytest.fixture(scope="module")
+def pinned() -> Iterator[Sandbox]:
+    box = Sandbox(pool=replace(POOL, spare_slots=0, uid_base=61700, pin_cores=True))
+    if box.refusal:
+        pytest.skip(box.refusal)
+    assert box.pool.wait_ready(), box.pool.last_error
+    yield box
+    box.close()
+
+
+async def test_running_jobs_get_cores_of_their_own(pinned: Sandbox) -> None:
+    """Two jobs at once on a pinned pool of two each train on their own lane (cpuset and affinity),
+    and neither can widen its affinity onto the other's cores (sched_setaffinity is never allowed)."""
+    sandbox = pinned
     a, b = await asyncio.gather(run_job(sandbox, PINNED), run_job(sandbox, PINNED))
     assert a.status == b.status == "ok", (a.error, a.stderr[-300:], b.error, b.stderr[-300:])
     cores = []
@@ -78,4 +91,11 @@ async def test_running_jobs_get_cores_of_their_own(sandbox: Sandbox) -> None:
     for group in sandbox._cgroups.values():
         if group.cpuset is not None:
             assert (group.cpuset / "cpuset.cpus").read_text().strip(), group.name
+    assert sandbox.pinning.startswith(("cpuset", "the job's affinity")), sandbox.pinning
     await assert_clean(sandbox, a, b)
+
+
+async def test_an_unpinned_pool_lets_jobs_use_every_core(sandbox: Sandbox) -> None:
+    outcome = await run_job(sandbox, "import os\nprint(sorted(os.sched_getaffinity(0)))")
+    assert outcome.status == "ok" and sandbox.pinning.startswith("off"), (outcome.stdout, sandbox.pinning)
+    assert outcome.stdout.strip() == str(list(sandbox.lanes.lanes.cores))
