@@ -33,12 +33,20 @@ def sandbox_hidden_paths(settings: Settings) -> list[str]:
     return sorted(set(hidden))
 
 
-def build_sandbox(settings: Settings) -> Sandbox:
-    """The warm pool; in a container, first make the container's cgroup subtree the jail's (a
-    failure to do so becomes one of the reasons ``Sandbox.refusal`` gives)."""
+def widest_threads(catalogue: Catalogue) -> int:
+    """The largest thread count a challenge's job asks for: what the default pool size is cut for."""
+    return max((c.spec.limits.threads for c in catalogue if c.spec.kind != "quiz"), default=1)
+
+
+def build_sandbox(settings: Settings, catalogue: Catalogue | None = None, *, size: int | None = None,
+                  pin_cores: bool | None = None) -> Sandbox:
+    """The grading sandbox; its pool size is the setting, else what the catalogue's widest job fits.
+    In a container, first make the container's cgroup subtree the jail's (a failure to do so
+    becomes one of the reasons ``Sandbox.refusal`` gives)."""
     delegation = [] if settings.sandbox_unsafe or not settings.sandbox_in_container else delegate_cgroups()
-    sandbox = Sandbox(unsafe=settings.sandbox_unsafe, slots=settings.sandbox_pool_size,
-                      hide_paths=sandbox_hidden_paths(settings), pool=grading_pool(settings.pool_config()))
+    config = settings.pool_config(widest_threads(catalogue or load_catalogue()), size=size, pin_cores=pin_cores)
+    sandbox = Sandbox(unsafe=settings.sandbox_unsafe, slots=config.size, hide_paths=sandbox_hidden_paths(settings),
+                      pool=grading_pool(config))
     sandbox.problems.extend(delegation)
     return sandbox
 
@@ -59,6 +67,7 @@ async def tutor_service(settings: Settings) -> AsyncIterator[TutorService]:
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
+    catalogue = load_catalogue()
     relay = Relay(settings.database_url, poll_s=settings.relay_poll_s)
     sandbox: Sandbox | None = None
     dispatcher: Dispatcher
@@ -72,11 +81,11 @@ async def tutor_service(settings: Settings) -> AsyncIterator[TutorService]:
             await ensure_schema(app, settings.database_url)
             dispatcher = QueueDispatcher(app)
         else:
-            sandbox = build_sandbox(settings)
-            jobs = grading_jobs(settings, sandbox, sessions, lambda: service.catalogue if service else load_catalogue(),
+            sandbox = build_sandbox(settings, catalogue)
+            jobs = grading_jobs(settings, sandbox, sessions, lambda: service.catalogue if service else catalogue,
                                 relay=relay)
-            dispatcher = LocalDispatcher(jobs, concurrency=settings.sandbox_pool_size, retries=settings.job_retries)
-        service = TutorService(settings, load_catalogue(), sessions, dispatcher, relay)
+            dispatcher = LocalDispatcher(jobs, concurrency=sandbox.slots, retries=settings.job_retries)
+        service = TutorService(settings, catalogue, sessions, dispatcher, relay)
         relay.start()
         await service.resume()
         yield service

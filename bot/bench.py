@@ -7,17 +7,21 @@ the learner's own code (from the job's first announced phase to its last message
 trusted side's own work while the job waited) and the median overhead outside it (data
 generation, transfer, fork and isolation, prediction plumbing, scoring, baseline, storage). The
 first run of each challenge warms caches (training split, fitted baseline) and is not counted.
+
+``tutor bench fairness``: whether a job's training speed depends on its neighbours (our
+reference's metric and steps alone, then with the pool full, on one pool).
 """
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from challenges.catalogue import Catalogue
+from challenges.catalogue import Catalogue, Challenge
 from challenges.kinds.base import Submission
 from challenges.verdict import Report
 from sandbox.core.job import Limits
@@ -178,3 +182,45 @@ async def run_queue_bench(base: Any, admin_url: str, *, challenge_id: str = "sha
     one = await _queue_round(base, admin_url, challenge_id, workers=1, concurrency=concurrency, n=n, sequential=False)
     two = await _queue_round(base, admin_url, challenge_id, workers=2, concurrency=concurrency, n=n, sequential=False)
     return {"challenge": challenge_id, "alone": alone, "one_worker": one, "two_workers": two}
+# --------------------------------------------------------------------------- fairness
+
+
+async def _graded_with_steps(challenge: Challenge, sandbox: Sandbox, limits: Limits) -> dict[str, Any]:
+    """Grade our reference once; its metric, the training steps it reached and its time."""
+    steps = 0
+
+    async def on_event(event: dict[str, Any]) -> None:
+        nonlocal steps
+        if event.get("type") == "progress" and isinstance(event.get("step"), int):
+            steps = max(steps, int(event["step"]))
+
+    report = await grade(challenge, Submission(challenge.reference_files), sandbox, base_limits=limits, on_event=on_event)
+    metric = next(iter(report.metrics), "")  # the primary metric comes first
+    return {"status": report.status, "metric_name": metric, "metric": report.metrics.get(metric), "steps": steps,
+            "runtime_s": round(report.runtime_s, 2)}
+
+
+def _side(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    metrics = [float(r["metric"]) for r in runs if r["metric"] is not None]
+    steps = [float(r["steps"]) for r in runs]
+    return {"n": len(runs), "statuses": sorted({r["status"] for r in runs}),
+            "metric_median": round(statistics.median(metrics), 4) if metrics else None,
+            "metric_min": round(min(metrics), 4) if metrics else None,
+            "steps_median": _median(steps), "steps_min": min(steps) if steps else None}
+
+
+async def run_fairness_bench(challenge: Challenge, sandbox: Sandbox, limits: Limits, *, n: int = 3) -> dict[str, Any]:
+    """Our reference's metric and training steps alone (one job at a time, ``n`` times) and with
+    the pool full (``sandbox.slots`` copies at once, ``n`` rounds), side by side on one pool: with
+    each job on cores of its own the two sides match; unpinned on shared cores they do not."""
+    try:
+        await _graded_with_steps(challenge, sandbox, limits)  # warms the training split, the baseline, a spare
+        alone = [await _graded_with_steps(challenge, sandbox, limits) for _ in range(n)]
+        full: list[dict[str, Any]] = []
+        for _ in range(n):
+            full += await asyncio.gather(*(_graded_with_steps(challenge, sandbox, limits) for _ in range(sandbox.slots)))
+    finally:
+        await sandbox.idle()
+    return {"challenge": challenge.id, "pool_size": sandbox.slots, "pinning": sandbox.pinning,
+            "lanes": [list(lane) for lane in sandbox.lanes.lanes.lanes], "shared_cores": sandbox.shared_cores,
+            "threads": challenge.spec.limits.threads, "alone": _side(alone), "full": _side(full)}

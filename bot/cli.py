@@ -149,7 +149,7 @@ def _grade_files(settings: Settings, challenge_id: str, paths: list[Path]) -> An
     uploads = read_uploads(paths)
     files = files_from_uploads(list(challenge.spec.files), uploads, max_source_bytes=settings.max_submission_bytes,
                                max_upload_bytes=settings.max_upload_bytes)
-    sandbox = build_sandbox(settings)
+    sandbox = build_sandbox(settings, catalogue)
     return asyncio.run(grade(challenge, Submission(files), sandbox, base_limits=settings.job_limits()))
 
 
@@ -173,7 +173,7 @@ def cmd_grade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_challenges_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_sandbox
+    from bot.app import build_sandbox, widest_threads
     from challenges.catalogue import load_catalogue
     from sandbox.validation import validate
 
@@ -183,7 +183,10 @@ def cmd_challenges_validate(args: argparse.Namespace, settings: Settings) -> int
     if unknown:
         print(f"tutor challenges validate: unknown ids: {', '.join(unknown)}", file=sys.stderr)
         return EXIT_ERROR
-    sandbox = build_sandbox(settings)
+    # Validation checks verdicts, not speed: by default it runs more jobs at once than the cores
+    # hold, unpinned (bot.settings: sandbox_validate_pool_size); references are graded alone first.
+    size, pinned = settings.validate_pool(widest_threads(catalogue))
+    sandbox = build_sandbox(settings, catalogue, size=size, pin_cores=pinned)
     challenges = [c for c in (catalogue.get(i) for i in wanted) if c is not None]
     started = time.monotonic()
     results = asyncio.run(validate(challenges, sandbox, settings.job_limits()))
@@ -390,13 +393,14 @@ def cmd_bench_grading(args: argparse.Namespace, settings: Settings) -> int:
     from bot.bench import run_grading_bench
     from challenges.catalogue import load_catalogue
 
-    sandbox = build_sandbox(settings)
+    catalogue = load_catalogue()
+    sandbox = build_sandbox(settings, catalogue)
     if sandbox.refusal:
         print(f"tutor bench grading: {sandbox.refusal}", file=sys.stderr)
         return EXIT_ERROR
     sandbox.start()
     sandbox.pool.wait_ready(180)
-    result = asyncio.run(run_grading_bench(load_catalogue(), sandbox, settings.job_limits(), n=args.n))
+    result = asyncio.run(run_grading_bench(catalogue, sandbox, settings.job_limits(), n=args.n))
     sandbox.close()
     result["load_average"] = round(os.getloadavg()[0], 2)
     if args.json:
@@ -426,12 +430,49 @@ def cmd_bench_queue(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_bench_fairness(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_sandbox
+    from bot.bench import run_fairness_bench
+    from challenges.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    challenge = catalogue.get(args.challenge)
+    if challenge is None or challenge.spec.kind != "trained":
+        print(f"tutor bench fairness: `{args.challenge}` is not a trained challenge", file=sys.stderr)
+        return EXIT_ERROR
+    results = []
+    for pin in ([True, False] if args.compare_unpinned else [not args.no_pin]):
+        sandbox = build_sandbox(settings, catalogue, size=args.size, pin_cores=pin)
+        if sandbox.refusal:
+            print(f"tutor bench fairness: {sandbox.refusal}", file=sys.stderr)
+            return EXIT_ERROR
+        try:
+            sandbox.start()
+            sandbox.pool.wait_ready(180)
+            results.append(asyncio.run(run_fairness_bench(challenge, sandbox, settings.job_limits(), n=args.n)))
+        finally:
+            sandbox.close()
+    for result in results:
+        result["load_average"] = round(os.getloadavg()[0], 2)
+    if args.json:
+        _print_json(results)
+        return EXIT_OK
+    for result in results:
+        print(f"{result['challenge']}: pool size {result['pool_size']}, lanes {result['lanes']}"
+              f"{' (shared cores)' if result['shared_cores'] else ''}, pinning: {result['pinning']}")
+        for side in ("alone", "full"):
+            row = result[side]
+            print(f"  {side:<6} metric median {row['metric_median']} (min {row['metric_min']})  steps median "
+                  f"{row['steps_median']} (min {row['steps_min']})  n={row['n']} {'/'.join(row['statuses'])}")
+    return EXIT_OK
+
+
 def cmd_bench_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import sandbox_hidden_paths
     from sandbox.bench import run_bench
 
     try:
-        result = asyncio.run(run_bench(n=args.n, cold_n=args.cold, config=settings.pool_config(),
+        result = asyncio.run(run_bench(n=args.n, cold_n=args.cold, config=settings.pool_config(threads=1),
                                        hide_paths=sandbox_hidden_paths(settings)))
     except RuntimeError as exc:
         print(f"tutor bench sandbox: {exc}", file=sys.stderr)
@@ -443,6 +484,9 @@ def cmd_bench_sandbox(args: argparse.Namespace, settings: Settings) -> int:
             v = result[key]
             print(f"{key:16} median {v['median']} ms  p95 {v['p95']} ms  n={v['n']}")
         print(f"ratio {result['ratio']}x  zygote {result['zygote_rss_mb']} MB  child {result['child_rss_mb']} MB")
+        print(f"pool size {result['pool_size']} ({result['slots']} slots with the spares), lanes {result['lanes']}"
+              f"{' (shared cores)' if result['shared_cores'] else ''}; pinning: {result['pinning']}")
+        print("slot cores (latest job): " + ", ".join(f"slot {k} -> {v}" for k, v in result["slot_cores"].items()))
     return EXIT_OK
 
 
@@ -542,6 +586,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sandbox.add_argument("--n", type=int, default=20, help="warm jobs of each kind")
     bench_sandbox.add_argument("--cold", type=int, default=3, help="cold jobs")
     bench_sandbox.set_defaults(func=cmd_bench_sandbox)
+    fairness = bench.add_parser("fairness", help="a reference's metric alone and with the pool full, side by side")
+    fairness.add_argument("challenge", nargs="?", default="shapes-classifier")
+    fairness.add_argument("--n", type=int, default=3, help="jobs alone, and rounds of a full pool")
+    fairness.add_argument("--size", type=int, default=None, help="pool size (default: the setting, else what fits the cores)")
+    fairness.add_argument("--no-pin", action="store_true", help="jobs share every core (the behaviour before lanes)")
+    fairness.add_argument("--compare-unpinned", action="store_true", help="run pinned, then unpinned, in one run")
+    fairness.add_argument("--json", action="store_true")
+    fairness.set_defaults(func=cmd_bench_fairness)
     bench_grading = bench.add_parser("grading", help="per kind: time inside the learner's code vs our overhead")
     bench_grading.add_argument("--json", action="store_true")
     bench_grading.add_argument("--n", type=int, default=5, help="graded runs per kind (after one warm-up)")

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sandbox.core.cpus import fitting_pool_size
 from sandbox.core.job import Limits
 from sandbox.core.pool import PoolConfig
 
@@ -28,7 +29,17 @@ class Settings(BaseSettings):
 
     sandbox_unsafe: bool = Field(False, description="run without kernel isolation (development only)")
     sandbox_in_container: bool = Field(False, description="the worker runs in a container (compose.yaml sets it): delegate the container's own cgroup v2 subtree to the jail's slots on start")
-    sandbox_pool_size: int = Field(2, ge=1, le=32, description="jobs run at once")
+    sandbox_pool_size: int | None = Field(
+        None, ge=1, le=32,
+        description="jobs run at once; default: the usable cores divided by the largest thread count of the catalogue's "
+                    "challenges (2 cores, 2-thread jobs: 1), so that every job trains on cores of its own",
+    )
+    sandbox_pin_cores: bool = Field(True, description="give each running job its own cores (cpuset.cpus and affinity)")
+    sandbox_validate_pool_size: int = Field(
+        2, ge=1, le=32,
+        description="jobs `tutor challenges validate` runs at once unless TUTOR_SANDBOX_POOL_SIZE is set: it checks "
+                    "verdicts, not speed, so it may oversubscribe the cores (then unpinned); references are graded alone first",
+    )
     job_memory_mb: int = Field(2048, ge=256, description="memory cap per job (cgroup, swap 0)")
     job_pids: int = Field(64, ge=8, description="processes+threads per job")
     job_output_bytes: int = Field(1 << 20, ge=1024, description="stdout+stderr kept per job")
@@ -60,14 +71,29 @@ class Settings(BaseSettings):
     worker_stalled_s: float = Field(10.0, gt=0, description="a worker silent this long is dead: its running jobs are queued again")
     worker_poll_s: float = Field(2.0, gt=0, description="fallback poll of the queue by a worker (NOTIFY wakes it at once)")
 
-    def pool_config(self) -> PoolConfig:
-        """The warm pool's settings (documented defaults in ``sandbox.core.pool.PoolConfig``)."""
+    def pool_size(self, threads: int) -> int:
+        """Jobs run at once: the setting, else as many ``threads``-thread jobs as the cores hold."""
+        return self.sandbox_pool_size or fitting_pool_size(threads)
+
+    def pool_config(self, threads: int = Limits().threads, *, size: int | None = None,
+                    pin_cores: bool | None = None) -> PoolConfig:
+        """The warm pool's settings (documented defaults in ``sandbox.core.pool.PoolConfig``) for jobs of
+        at most ``threads`` threads; ``size`` / ``pin_cores`` override the settings (validation's choice)."""
         base = PoolConfig()
         return PoolConfig(
-            size=self.sandbox_pool_size, spare_slots=self.sandbox_spare_slots, uid_base=self.sandbox_uid_base,
+            size=size or self.pool_size(threads), spare_slots=self.sandbox_spare_slots, uid_base=self.sandbox_uid_base,
             preload=base.preload + tuple(self.sandbox_preload), gpu_devices=tuple(self.sandbox_gpu_devices),
             gpu_memory_fraction=self.sandbox_gpu_memory_fraction,
+            pin_cores=self.sandbox_pin_cores if pin_cores is None else pin_cores,
         )
+
+    def validate_pool(self, threads: int) -> tuple[int, bool]:
+        """`tutor challenges validate`'s pool: (size, pinned). An explicit TUTOR_SANDBOX_POOL_SIZE wins;
+        else ``sandbox_validate_pool_size``, pinned only when that many jobs fit the cores."""
+        if self.sandbox_pool_size is not None:
+            return self.sandbox_pool_size, self.sandbox_pin_cores
+        size = self.sandbox_validate_pool_size
+        return size, self.sandbox_pin_cores and size <= fitting_pool_size(threads)
 
     def job_limits(self) -> Limits:
         """Deployment caps for every job; a challenge's own limits (phases, memory) apply within them."""

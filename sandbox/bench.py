@@ -94,6 +94,9 @@ async def run_bench(*, n: int = 20, cold_n: int = 3, warmup: int = 6, config: Po
             "child_rss_mb": round(statistics.median(child_rss), 1) if child_rss else None,
             "child_charged_mb": round(warm.last_peak_memory_mb, 1),
             "zygote_start_s": warm.pool.zygote_start_s, "pool_size": config.size, "threads": limits.threads,
+            "slots": config.size + config.spare_slots, "pinning": warm.pinning, "shared_cores": warm.shared_cores,
+            "lanes": [list(lane) for lane in warm.lanes.lanes.lanes],
+            "slot_cores": {str(slot): list(cores) for slot, cores in sorted(warm.slot_cores.items())},
             "isolation": "cgroup(memory,pids,cpu)+ns(mnt,pid,net,ipc,uts,cgroup)+pivot_root+uid+nnp+seccomp(allow-list)",
         }
     finally:

@@ -8,6 +8,11 @@ supervisor kills everything left in it and checks it is empty (then a *spare* ch
 next job joins it ahead of time), and at the next job's start it resets the peak counters and
 sets that job's limits. OOM kills are counted as a delta from the job's start. The supervisor,
 never the job, creates, reads, empties and removes the groups.
+
+The cpuset controller is optional (``sandbox.core.cpus``: each running job's own cores): where
+it exists (v1 ``cpuset``, or v2 once ``+cpuset`` is enabled in ``cgroup.subtree_control`` down to
+our parent) each job's lane is written as the slot's ``cpuset.cpus``; where it does not,
+``SlotCgroup.cpuset`` is None and the job's affinity alone pins it.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sandbox.core.cpus import cpu_list
 from sandbox.core.errors import SandboxUnavailable
 
 ROOT = Path("/sys/fs/cgroup")
 PARENT = "torch-tutor"
 V1_CONTROLLERS = ("memory", "pids", "cpu")
+V1_CPUSET = "cpuset"  # optional: pins each job to its own cores
 
 
 def _write(path: Path, value: str) -> None:
@@ -40,6 +47,41 @@ def detect_version() -> int:
     raise SandboxUnavailable("no usable cgroup memory+pids+cpu controllers (cgroup v1 or v2)")
 
 
+def _enable_v2_cpuset(parent: Path) -> bool:
+    """Turn the v2 cpuset controller on down to ``parent``'s children (root only); False when the
+    kernel does not offer it here."""
+    if "cpuset" not in (ROOT / "cgroup.controllers").read_text().split():
+        return False
+    try:
+        for level in (ROOT, parent):
+            if "cpuset" not in (level / "cgroup.subtree_control").read_text().split():
+                _write(level / "cgroup.subtree_control", "+cpuset")
+    except OSError:
+        return False
+    return True
+
+
+def _v1_cpuset(name: str) -> Path | None:
+    """The slot's v1 cpuset directory, ready to take processes (a v1 cpuset starts with no cores
+    and no memory nodes, and refuses tasks until both are set): None without the controller."""
+    root = ROOT / V1_CPUSET
+    if not (root / "cpuset.cpus").exists():
+        return None
+    try:
+        cpus, mems = (root / "cpuset.effective_cpus").read_text().strip(), (root / "cpuset.effective_mems").read_text().strip()
+        base = root / PARENT
+        base.mkdir(exist_ok=True)
+        path = base / name
+        path.mkdir(exist_ok=True)
+        for directory in (base, path):
+            for key, value in (("cpuset.cpus", cpus), ("cpuset.mems", mems)):
+                if not (directory / key).read_text().strip():
+                    _write(directory / key, value)
+    except OSError:
+        return None
+    return path
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -52,7 +94,7 @@ def _pid_alive(pid: int) -> bool:
 
 def sweep_stale(version: int) -> None:
     """Remove groups left by supervisors that died (named ``pool-<pid>-...``), and old ``job-*``."""
-    bases = [ROOT / PARENT] if version == 2 else [ROOT / c / PARENT for c in V1_CONTROLLERS]
+    bases = [ROOT / PARENT] if version == 2 else [ROOT / c / PARENT for c in (*V1_CONTROLLERS, V1_CPUSET)]
     for base in bases:
         if not base.is_dir():
             continue
@@ -60,7 +102,7 @@ def sweep_stale(version: int) -> None:
             match = re.match(r"pool-(\d+)-", child.name)
             stale = child.name.startswith("job-") or (match is not None and not _pid_alive(int(match.group(1))))
             if child.is_dir() and stale:
-                group = SlotCgroup(child.name, version, [child])
+                group = SlotCgroup(child.name, version, [child], None)
                 group.kill_all()
                 with contextlib.suppress(OSError):
                     child.rmdir()
@@ -68,11 +110,13 @@ def sweep_stale(version: int) -> None:
 
 @dataclass
 class SlotCgroup:
-    """One slot's cgroup(s). ``paths`` are the per-controller directories (one on v2)."""
+    """One slot's cgroup(s). ``paths`` are the per-controller directories (one on v2);
+    ``cpuset`` is the directory holding ``cpuset.cpus`` (None: no cpuset controller here)."""
 
     name: str
     version: int
     paths: list[Path]
+    cpuset: Path | None
     _oom_base: int = field(default=0)
 
     @classmethod
@@ -84,7 +128,7 @@ class SlotCgroup:
             _write(parent / "cgroup.subtree_control", "+memory +pids +cpu")
             path = parent / name
             path.mkdir(exist_ok=True)
-            return cls(name, 2, [path])
+            return cls(name, 2, [path], path if _enable_v2_cpuset(parent) else None)
         paths = []
         for controller in V1_CONTROLLERS:
             base = ROOT / controller / PARENT
@@ -92,7 +136,19 @@ class SlotCgroup:
             path = base / name
             path.mkdir(exist_ok=True)
             paths.append(path)
-        return cls(name, 1, paths)
+        cpuset = _v1_cpuset(name)
+        return cls(name, 1, paths + ([cpuset] if cpuset is not None else []), cpuset)
+
+    def pin(self, cores: tuple[int, ...]) -> bool:
+        """Confine the slot to ``cores`` (the job that runs next, and a spare already inside);
+        False where there is no cpuset controller or the kernel refused the list."""
+        if self.cpuset is None or not cores:
+            return False
+        try:
+            _write(self.cpuset / "cpuset.cpus", cpu_list(cores))
+        except OSError:
+            return False
+        return True
 
     @property
     def procs_files(self) -> list[str]:
@@ -123,7 +179,7 @@ class SlotCgroup:
             _write(self.paths[0] / "pids.max", str(pids))
             _write(self.paths[0] / "cpu.max", f"{int(cpus * 100000)} 100000")
         else:
-            memory, pids_path, cpu = self.paths
+            memory, pids_path, cpu = self.paths[:3]
             _write(memory / "memory.swappiness", "0")
             with contextlib.suppress(OSError):
                 _write(memory / "memory.max_usage_in_bytes", "0")

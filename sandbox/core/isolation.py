@@ -87,6 +87,7 @@ class JobPlan:
     cpu_s: int
     env: dict[str, str]
     devices: list[str] = field(default_factory=list)  # extra device nodes (GPU jobs)
+    cpus: list[int] = field(default_factory=list)  # the job's own cores (its lane); empty: not pinned
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -314,6 +315,8 @@ def specialize(job: JobPlan, seccomp_filter: Any) -> dict[str, float]:
     """Step 6 and the scratch: the per-job part, done once the job is known. Irreversible."""
     mark = _Marks()
     mount_scratch(job)
+    if job.cpus:  # its lane (also the slot's cpuset where there is one); not on the allow-list after this
+        os.sched_setaffinity(0, job.cpus)
     kernel.unshare(kernel.CLONE_NEWCGROUP)  # the job's cgroup becomes its cgroup root
     set_rlimits(job)
     os.setgroups([])

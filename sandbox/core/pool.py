@@ -69,6 +69,9 @@ class PoolConfig:
     the export and the new-root mountpoint. gpu_devices: CUDA device indices this worker may hand
     to jobs (one job per device at a time); gpu_memory_fraction: per-job cap via
     ``torch.cuda.set_per_process_memory_fraction``. start_timeout_s: zygote start-up limit.
+    cores: the cores jobs may use (empty: every core the supervisor may run on); pin_cores: give
+    each running job a lane of its own of them (``sandbox.core.cpus``; ``size`` lanes, so a size
+    above ``fitting_pool_size`` shares cores and is reported as such).
     """
 
     size: int = 2
@@ -85,6 +88,8 @@ class PoolConfig:
     start_timeout_s: float = 180.0
     extra_exec_binds: tuple[str, ...] = field(default_factory=tuple)
     seccomp_log: bool = False
+    cores: tuple[int, ...] = ()
+    pin_cores: bool = True
 
 
 class ZygoteDied(SandboxError):

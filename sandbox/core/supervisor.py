@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from sandbox.core import protocol
 from sandbox.core.cgroups import SlotCgroup, detect_version, sweep_stale
+from sandbox.core.cpus import LaneLeases, Lanes, usable_cores
 from sandbox.core.errors import ConversationFailed, ProtocolError, SandboxUnavailable
 from sandbox.core.isolation import ISOLATION_FAILED, JobPlan
 from sandbox.core.job import JobOutcome, JobSpec, RunStatus
@@ -137,6 +138,35 @@ class Sandbox:
         self.problems = [] if unsafe else kernel_problems()
         self._pool: WarmPool | None = None
         self.last_peak_memory_mb = 0.0
+        self.lanes = LaneLeases(Lanes.over(self.config.cores or usable_cores(), self._slot_count))
+        self.slot_cores: dict[int, tuple[int, ...]] = {}  # slot -> the cores its latest job ran on
+
+    @property
+    def slots(self) -> int:
+        """Jobs run at once (each on its own lane of cores unless ``shared_cores``)."""
+        return self._slot_count
+
+    @property
+    def pinned(self) -> bool:
+        return self.config.pin_cores and not self.unsafe
+
+    @property
+    def shared_cores(self) -> bool:
+        """More jobs may run at once than there are cores: some lanes overlap."""
+        return self.lanes.lanes.shared
+
+    @property
+    def pinning(self) -> str:
+        """How jobs are held to their lanes, in words (for benches and logs)."""
+        if self.unsafe:
+            return "off (unsafe development mode: no isolation)"
+        if not self.config.pin_cores:
+            return "off (pin_cores=False: jobs share every core)"
+        if not self._cgroups:
+            return "lanes (not started yet)"
+        if all(group.cpuset is not None for group in self._cgroups.values()):
+            return "cpuset.cpus per slot + the job's affinity"
+        return "the job's affinity only (no cpuset controller here)"
 
     @property
     def refusal(self) -> str | None:
@@ -213,17 +243,22 @@ class Sandbox:
             running.release()
             raise
         release: list[Awaitable[None]] = []
+        lane = self.lanes.take() if self.pinned else None
+        cores = self.lanes.cores(lane) if lane is not None else ()
         try:
             if gpu_lock is None:
-                return await self._run(spec, slot, conversation, on_event, release)
+                return await self._run(spec, slot, cores, conversation, on_event, release)
             async with gpu_lock:  # one job per device: set_per_process_memory_fraction is advisory
-                outcome = await self._run(spec, slot, conversation, on_event, release)
+                outcome = await self._run(spec, slot, cores, conversation, on_event, release)
                 if release:  # the device is free only once the job's processes are gone
                     await release.pop()
                 return outcome
         finally:
             # The result is out; the slot is cleaned (processes gone, cgroup empty, next spare
-            # forked) in the background, and only then handed to the next job.
+            # forked) in the background, and only then handed to the next job. Its lane is free at
+            # once: every process of the job got its SIGKILL when the result came out.
+            if lane is not None:
+                self.lanes.give(lane)
             running.release()
             task = asyncio.ensure_future(self._release(queue, slot, release[0] if release else None))
             self._background.add(task)
@@ -252,7 +287,8 @@ class Sandbox:
                 return
             await asyncio.gather(*mine, return_exceptions=True)
 
-    def _plan(self, spec: JobSpec, slot: int, job_id: str, cgroup: SlotCgroup | None) -> JobPlan:
+    def _plan(self, spec: JobSpec, slot: int, job_id: str, cgroup: SlotCgroup | None,
+              cores: tuple[int, ...] = ()) -> JobPlan:
         limits = spec.limits
         env = zygote_env()
         env.update({"OMP_NUM_THREADS": str(limits.threads), "MKL_NUM_THREADS": str(limits.threads),
@@ -267,11 +303,11 @@ class Sandbox:
             cgroup_procs=cgroup.procs_files if cgroup is not None else [],
             scratch_mb=limits.scratch_mb, scratch_inodes=self.config.scratch_inodes,
             file_size_mb=limits.file_size_mb, open_files=limits.open_files,
-            cpu_s=int(limits.total_s * 2) + 5, env=env, devices=devices,
+            cpu_s=int(limits.total_s * 2) + 5, env=env, devices=devices, cpus=list(cores),
         )
 
     async def _run(
-        self, spec: JobSpec, slot: int, conversation: Conversation | None,
+        self, spec: JobSpec, slot: int, cores: tuple[int, ...], conversation: Conversation | None,
         on_event: EventHandler | None, release: list[Awaitable[None]],
     ) -> JobOutcome:
         limits = spec.limits
@@ -298,10 +334,13 @@ class Sandbox:
                         raise SandboxUnavailable(f"cgroup {cgroup.name} still has processes from an earlier job")
                 self._clean.discard(slot)
                 cgroup.configure(memory_mb=limits.memory_mb, pids=limits.pids, cpus=float(limits.threads))
+                cgroup.pin(cores)
+                if cores:
+                    self.slot_cores[slot] = cores
             os.set_blocking(out_w, True)
             os.set_blocking(err_w, True)
             run.mark("configured")
-            pending = await self.pool.submit(self._plan(spec, slot, job_id, cgroup), local)
+            pending = await self.pool.submit(self._plan(spec, slot, job_id, cgroup, cores), local)
             exited = pending.exited
             child_sock.close()
             for fd in (out_w, err_w):

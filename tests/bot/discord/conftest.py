@@ -5,7 +5,7 @@ Discord (`simcord_bot` / `simcord_env` from its pytest plugin).
 Grading runs the real sandbox in a subprocess, which SimCord cannot see into: the bot's
 `job_runner` seam hands each grading coroutine to a worker task owned by the test (outside the
 bot's tracked work) and waits for it with `env.external_wait`, SimCord's declared way to wait on
-external input. Production awaits the coroutine directly (`grading.run_directly`).
+external input. Production awaits the coroutine directly (`client.run_directly`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from jsonschema import Draft202012Validator
+from render_support import embed_validator
 from simcord_helpers import GradingWorker, discord_settings
 
 from bot.app import tutor_service
@@ -44,3 +46,9 @@ async def worker() -> AsyncIterator[GradingWorker]:
 @pytest.fixture
 def simcord_bot(tutor_svc: TutorService, settings: Settings, worker: GradingWorker) -> TutorBot:
     return TutorBot(tutor_svc, settings, job_runner=worker.run)
+
+
+@pytest.fixture(scope="session")
+def embed_schema() -> Draft202012Validator:
+    """Discord's `RichEmbed` schema (the vendored OpenAPI spec)."""
+    return embed_validator()

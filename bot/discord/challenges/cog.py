@@ -1,4 +1,5 @@
-"""`/challenge list|show|submit|resubmit`: browse the catalogue and submit solutions."""
+"""`/challenge list|show|submit|resubmit`: browse the catalogue and submit solutions; the cog
+also starts the grading of a solution pasted into the code modal (`views.Grading`)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,18 @@ from discord.ext import commands
 
 from bot.discord import limits as L
 from bot.discord import render
-from bot.discord.live_grade import LiveGrade, who_of
-from bot.discord.views import ChallengeView, CodeModal, Paginator, tutor
+from bot.discord.base import Paginator
+from bot.discord.challenges import render as challenge_render
+from bot.discord.challenges.live_grade import LiveGrade, reattach
+from bot.discord.challenges.views import DYNAMIC_ITEMS, ChallengeView, CodeModal
+from bot.discord.context import COMPETENCY_CHOICES, by_guild, by_user, challenge_autocomplete, tutor, who_of
 from bot.errors import BadSubmission, Busy
-from challenges.catalogue import COMPETENCIES
+from challenges.catalogue import Challenge
 
 if TYPE_CHECKING:
     from bot.discord.client import TutorBot
 
 ACCEPTED = (".py", ".ipynb")
-COMPETENCY_CHOICES = [app_commands.Choice(name=render.clip(f"{n}. {title}", L.CHOICE_NAME), value=n)
-                      for n, title in COMPETENCIES.items()]
 
 
 def user_submit_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
@@ -32,25 +34,6 @@ def guild_submit_cooldown(interaction: discord.Interaction) -> app_commands.Cool
     return app_commands.Cooldown(tutor(interaction).settings.guild_cooldown_per_minute, 60.0)
 
 
-def query_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-    per = tutor(interaction).settings.command_cooldown_s
-    return app_commands.Cooldown(1, per) if per > 0 else None
-
-
-def by_user(interaction: discord.Interaction) -> int:
-    return interaction.user.id
-
-
-def by_guild(interaction: discord.Interaction) -> int:
-    return interaction.guild_id or interaction.user.id
-
-
-async def challenge_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Ids or titles containing what was typed: in memory, 25 at most, well inside 3 s."""
-    hits = tutor(interaction).service.search_ids(current, limit=L.AUTOCOMPLETE_CHOICES)
-    return [app_commands.Choice(name=render.clip(f"{c.id} · {c.spec.title}", L.CHOICE_NAME), value=c.id) for c in hits]
-
-
 def no_job_running(interaction: discord.Interaction) -> None:
     if interaction.user.id in tutor(interaction).jobs:
         raise Busy("You already have a submission being graded; wait for its verdict (or cancel it).")
@@ -60,12 +43,18 @@ class Challenges(commands.GroupCog, group_name="challenge", group_description="B
     def __init__(self, bot: TutorBot) -> None:
         self.bot = bot
 
+    async def grade_pasted(self, interaction: discord.Interaction, challenge: Challenge, code: str) -> None:
+        """The code modal's submit: defer (within the 3 s), then grade live."""
+        no_job_running(interaction)
+        await interaction.response.defer(thinking=True)
+        await LiveGrade.start(self.bot, interaction, challenge, [("solution.py", code.encode("utf-8"))])
+
     @app_commands.command(name="list", description="List the challenges, optionally of one competency")
     @app_commands.describe(competency="Only this competency")
     @app_commands.choices(competency=COMPETENCY_CHOICES)
     async def list_(self, interaction: discord.Interaction, competency: app_commands.Choice[int] | None = None) -> None:
         challenges = self.bot.service.list_challenges(competency.value if competency else None)
-        pages = render.challenge_pages(challenges)
+        pages = challenge_render.challenge_pages(challenges)
         if len(pages) == 1:
             await interaction.response.send_message(embed=pages[0])
             return
@@ -79,10 +68,10 @@ class Challenges(commands.GroupCog, group_name="challenge", group_description="B
     async def show(self, interaction: discord.Interaction, challenge: str) -> None:
         found = self.bot.service.challenge(challenge)
         if found.spec.kind != "quiz":
-            await interaction.response.send_message(embed=render.challenge_embed(found), view=ChallengeView(found),
-                                                    file=render.starter_file(found))
+            await interaction.response.send_message(embed=challenge_render.challenge_embed(found), view=ChallengeView(found),
+                                                    file=challenge_render.starter_file(found))
         else:
-            await interaction.response.send_message(embed=render.challenge_embed(found))
+            await interaction.response.send_message(embed=challenge_render.challenge_embed(found))
 
     @app_commands.command(name="submit", description="Submit a solution: attach your file(s), or paste code")
     @app_commands.describe(challenge="Challenge id (start typing to search)",
@@ -135,3 +124,5 @@ class Challenges(commands.GroupCog, group_name="challenge", group_description="B
 
 async def setup(bot: TutorBot) -> None:
     await bot.add_cog(Challenges(bot))
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
+    bot.resumed.extend(await reattach(bot))  # verdicts owed from before a restart still reach their messages

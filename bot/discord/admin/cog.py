@@ -9,17 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.live_grade import who_of
-from bot.discord.views import tutor
+from bot.discord.admin.render import settings_text
+from bot.discord.context import guild_where, who_of
 
 if TYPE_CHECKING:
     from bot.discord.client import TutorBot
-
-
-def _show(value: str | None, kind: str) -> str:
-    if not value:
-        return "not set"
-    return f"<@&{value}>" if kind == "role" else f"<#{value}>"
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -29,7 +23,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Server set
         self.bot = bot
 
     async def _set(self, interaction: discord.Interaction, field: str, value: str | None, what: str) -> None:
-        where = tutor(interaction)._where(interaction)
+        where = guild_where(interaction)
         await self.bot.service.set_guild_setting(where, field, value)
         await interaction.response.send_message(f"{what}: {'cleared' if value is None else 'saved'}.", ephemeral=True)
 
@@ -66,7 +60,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Server set
     @app_commands.checks.has_permissions(manage_guild=True)
     async def invalidate(self, interaction: discord.Interaction, submission: app_commands.Range[int, 1],
                          reason: app_commands.Range[str, 3, 500]) -> None:
-        where = tutor(interaction)._where(interaction)
+        where = guild_where(interaction)
         item = await self.bot.service.invalidate(who_of(interaction.user), submission, reason, where)
         told = await self._tell(item.learner.discord_id if item.learner else None,
                                 f"An admin of {interaction.guild.name if interaction.guild else 'a server'} invalidated "
@@ -80,7 +74,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Server set
     @app_commands.describe(submission="The submission number")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def restore(self, interaction: discord.Interaction, submission: app_commands.Range[int, 1]) -> None:
-        where = tutor(interaction)._where(interaction)
+        where = guild_where(interaction)
         await self.bot.service.restore(who_of(interaction.user), submission, where)
         await interaction.response.send_message(f"Submission #{submission} counts again.", ephemeral=True)
 
@@ -98,10 +92,8 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Server set
     @app_commands.command(name="settings", description="Show this server's tutor settings")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def settings(self, interaction: discord.Interaction) -> None:
-        current = await self.bot.service.guild_settings(tutor(interaction)._where(interaction))
-        await interaction.response.send_message(
-            f"Mentor role: {_show(current.mentor_role_id, 'role')}\nReview channel: {_show(current.review_channel_id, 'channel')}\n"
-            f"Completion role: {_show(current.completion_role_id, 'role')}", ephemeral=True)
+        current = await self.bot.service.guild_settings(guild_where(interaction))
+        await interaction.response.send_message(settings_text(current), ephemeral=True)
 
 
 async def setup(bot: TutorBot) -> None:

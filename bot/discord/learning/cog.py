@@ -8,10 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import render
-from bot.discord.cogs.challenges import COMPETENCY_CHOICES, by_user, challenge_autocomplete, query_cooldown
-from bot.discord.live_grade import where_of, who_of
-from bot.discord.views import LeaderboardPager, QuizView
+from bot.discord.context import COMPETENCY_CHOICES, by_user, challenge_autocomplete, query_cooldown, where_of, who_of
+from bot.discord.learning import render as learning_render
+from bot.discord.learning.views import LeaderboardPager, QuizView
 from bot.errors import NotFound
 from bot.service import LeaderboardView
 
@@ -34,7 +33,7 @@ class Learning(commands.Cog):
             raise NotFound(f"Competency {competency.value} has no quiz yet; try `/challenge list` for its challenges.")
         quiz = quizzes[0]
         view = QuizView(interaction.user.id, quiz)
-        await interaction.response.send_message(embed=render.quiz_embed(quiz, 0), view=view, ephemeral=True)
+        await interaction.response.send_message(embed=learning_render.quiz_embed(quiz, 0), view=view, ephemeral=True)
         view.message = await interaction.original_response()
 
     @app_commands.command(name="resources", description="Learning links, for one competency or all")
@@ -42,7 +41,7 @@ class Learning(commands.Cog):
     @app_commands.choices(competency=COMPETENCY_CHOICES)
     async def resources(self, interaction: discord.Interaction, competency: app_commands.Choice[int] | None = None) -> None:
         groups = self.bot.service.resources(competency.value if competency else None)
-        await interaction.response.send_message(embed=render.resources_embed(groups), ephemeral=True)
+        await interaction.response.send_message(embed=learning_render.resources_embed(groups), ephemeral=True)
 
     @app_commands.command(name="progress", description="Points, per-competency progress and mentor reviews")
     @app_commands.describe(member="Whose progress (default: yours)")
@@ -53,7 +52,7 @@ class Learning(commands.Cog):
             raise NotFound("Bots do not learn PyTorch (yet).")
         await interaction.response.defer(thinking=True)
         view = await self.bot.service.progress(who_of(target))
-        await interaction.followup.send(embed=render.progress_embed(view))
+        await interaction.followup.send(embed=learning_render.progress_embed(view))
 
     @app_commands.command(name="leaderboard", description="Top learners by points (10 per page), weekly or all-time")
     @app_commands.describe(period="All-time (default) or the last 7 days", challenge="Rank one challenge only")
@@ -73,7 +72,7 @@ class Learning(commands.Cog):
 
         first = await fetch(1)
         pager = LeaderboardPager(interaction.user.id, first, fetch)
-        pager.message = await interaction.followup.send(embed=render.leaderboard_embed(first), view=pager, wait=True)
+        pager.message = await interaction.followup.send(embed=learning_render.leaderboard_embed(first), view=pager, wait=True)
 
 
 async def setup(bot: TutorBot) -> None:

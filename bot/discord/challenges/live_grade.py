@@ -18,37 +18,22 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord import render
+from bot.discord.challenges import render
+from bot.discord.challenges.views import VerdictView
+from bot.discord.context import grant_completion_role, where_of, who_of
 from bot.errors import Busy, Cancelled, TutorError
-from bot.service import PendingDelivery, Verdict, Where, Who
+from bot.service import PendingDelivery, Verdict
 from challenges.catalogue import Challenge
 
 if TYPE_CHECKING:
     from bot.discord.client import TutorBot
 
 log = logging.getLogger("tutor.discord.grading")
-
-#: Runs the grading coroutine. Production awaits it directly; tests may hand it to a worker.
-JobRunner = Callable[[Coroutine[Any, Any, Verdict]], Awaitable[Verdict]]
-
-
-async def run_directly(job: Coroutine[Any, Any, Verdict]) -> Verdict:
-    return await job
-
-
-def who_of(user: discord.abc.User) -> Who:
-    return Who(str(user.id), getattr(user, "display_name", None) or user.name)
-
-
-def where_of(interaction: discord.Interaction) -> Where | None:
-    guild = interaction.guild
-    return Where(str(guild.id), guild.name) if guild is not None else None
-
 
 class CancelButton(discord.ui.Button["CancelView"]):
     def __init__(self, job: LiveGrade) -> None:
@@ -196,7 +181,7 @@ class LiveGrade:
                                                     {"message_id": message.id, "channel_id": message.channel.id})
         await self._delivered()
         if verdict.first_pass:
-            await self.bot.grant_completion_role(self.interaction, verdict.challenge.spec.competency)
+            await grant_completion_role(self.interaction, verdict.challenge.spec.competency)
 
     # ---------------------------------------------------------------- progress
     async def on_event(self, event: dict[str, Any]) -> None:
@@ -282,12 +267,10 @@ Show = Callable[..., Awaitable["discord.Message | None"]]
 
 async def deliver_verdict(bot: TutorBot, verdict: Verdict, user_name: str, show: Show) -> discord.Message | None:
     """The verdict embed with its pictures and output, shown through ``show`` (live or re-attached)."""
-    from bot.discord.views import VerdictView
-
     files, has_curve = await asyncio.to_thread(render.verdict_files, verdict.report)
     attached = any(f.filename == "output.txt" for f in files)
     embed = render.verdict_embed(verdict, user_name, has_curve=has_curve, output_attached=attached)
-    message: discord.Message | None = await show(embed=embed, view=VerdictView(verdict.submission_id, verdict.challenge.id),
+    message: discord.Message | None = await show(embed=embed, view=VerdictView(verdict.submission_id, verdict.challenge.id, bot.verdict_actions),
                                                  files=files)
     return message
 

@@ -10,17 +10,12 @@ from discord.ext import commands
 
 from bot.discord import limits as L
 from bot.discord import render
-from bot.discord.cogs.challenges import by_user, query_cooldown
-from bot.discord.live_grade import where_of
-from bot.discord.views import ReviewQueueView, tutor
+from bot.discord.context import by_user, mentor_only, query_cooldown, where_of
+from bot.discord.reviews import render as review_render
+from bot.discord.reviews.views import DYNAMIC_ITEMS, RequestReviewButton, ReviewQueueView, request_review
 
 if TYPE_CHECKING:
     from bot.discord.client import TutorBot
-
-
-async def mentor_only(interaction: discord.Interaction) -> bool:
-    await tutor(interaction).require_mentor(interaction)
-    return True
 
 
 class Reviews(commands.GroupCog, group_name="review", group_description="Ask mentors for a review, or review as a mentor"):
@@ -31,7 +26,7 @@ class Reviews(commands.GroupCog, group_name="review", group_description="Ask men
     @app_commands.describe(submission="The submission number shown on its verdict")
     @app_commands.checks.dynamic_cooldown(query_cooldown, key=by_user)
     async def request(self, interaction: discord.Interaction, submission: app_commands.Range[int, 1]) -> None:
-        await self.bot.request_review(interaction, submission)
+        await request_review(interaction, submission)
 
     @app_commands.command(name="queue", description="Mentors: the review requests waiting in this server")
     @app_commands.guild_only()
@@ -39,7 +34,7 @@ class Reviews(commands.GroupCog, group_name="review", group_description="Ask men
     async def queue(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         items = await self.bot.service.review_queue(where_of(interaction))
-        embed = render.review_queue_embed(items)
+        embed = review_render.review_queue_embed(items)
         if not items:
             await interaction.followup.send(embed=embed, ephemeral=True)
             return
@@ -58,3 +53,5 @@ class Reviews(commands.GroupCog, group_name="review", group_description="Ask men
 
 async def setup(bot: TutorBot) -> None:
     await bot.add_cog(Reviews(bot))
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
+    bot.verdict_actions.append(RequestReviewButton)  # "Ask a mentor" under every verdict

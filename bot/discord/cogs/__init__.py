@@ -1,1 +1,0 @@
-"""One extension per feature; each ends with `async def setup(bot)`."""

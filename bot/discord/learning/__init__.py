@@ -1,0 +1,2 @@
+"""The learning feature: `/quiz`, `/resources`, `/progress`, `/leaderboard` with their views and
+rendering."""
