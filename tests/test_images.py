@@ -240,3 +240,17 @@ def test_compose_config_with_the_real_client(tmp_path: Path) -> None:
     missing = subprocess.run([*client, "config"], cwd=ROOT, env={"PATH": env["PATH"]},
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode != 0 and "POSTGRES_PASSWORD" in missing.stderr
+
+
+def test_every_command_the_images_and_compose_run_is_a_tutor_command() -> None:
+    """The images' CMDs and compose's commands parse with the real `tutor` CLI (`tutor worker`
+    included), so a renamed flag cannot leave an image that exits at start."""
+    from bot.cli import build_parser
+
+    commands = [json.loads([i["value"] for i in _parser(name).structure if i["instruction"] == "CMD"][-1])
+                for name in IMAGES]
+    commands += [service["command"] for service in compose()["services"].values() if "command" in service]
+    assert ["worker", "--queues", "cpu"] in commands and ["worker", "--queues", "gpu"] in commands
+    for argv in commands:
+        args = build_parser().parse_args(argv)
+        assert callable(args.func), argv
