@@ -51,3 +51,15 @@ def test_a_broken_folder_says_what_is_wrong(tmp_path: Path) -> None:
                                         '[data]\ngenerator = "nope"\n')
     with pytest.raises(CatalogueError, match="trained kind"):
         load_challenge(bad)
+
+
+def test_the_catalogue_covers_all_nine_competencies() -> None:
+    """The design's catalogue: 33 graded challenges (C5.1b and C6.4 included) and 3 quizzes, at
+    least two graded challenges for every competency."""
+    catalogue = load_catalogue()
+    graded = [c for c in catalogue if c.spec.kind != "quiz"]
+    quizzes = [c for c in catalogue if c.spec.kind == "quiz"]
+    assert len(graded) >= 32 and len(quizzes) == 3
+    per_competency = {n: sum(c.spec.competency == n for c in graded) for n in COMPETENCIES}
+    assert sorted(per_competency) == list(range(1, 10))
+    assert all(count >= 2 for count in per_competency.values()), per_competency
