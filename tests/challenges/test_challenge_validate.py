@@ -19,6 +19,7 @@ from challenges.catalogue import load_catalogue
 pytestmark = pytest.mark.sandbox
 
 
+@pytest.mark.timeout(2700)  # every challenge through the sandbox: ~15 min on 2 cores, more than the default 600 s
 def test_every_challenge_validates_in_the_real_sandbox(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
     proc = subprocess.run(
