@@ -2,9 +2,11 @@
 Sequence Network and Attention", its EncoderRNN and AttnDecoderRNN (Bahdanau attention) with its
 recipe (hidden 128, dropout 0.1, Adam, NLLLoss on log_softmax, teacher forcing), ported to this
 contract: symbols 1..10 with 0 as padding, SOS = 11, MAX_LENGTH = 8, and a loop that stops at
-the time budget instead of running 80 epochs. Adapted: lr 0.003 and batch 64 instead of the
-tutorial's 0.001 and 32. With those, 14 s on 2 busy CPU threads gave about 400 steps and 0.81
-exact sequences: on the pass mark, so whether it passed depended on the host's load."""
+the time budget instead of running 80 epochs. Adapted: Adam lr 0.005 decaying linearly with
+the budget spent (to a tenth), batch 64, instead of the tutorial's constant 0.001 and batch 32.
+The exact recipe lands on the 0.80 mark in 14 s, and a constant rate swings the exact-sequence
+score by 0.2 between neighbouring steps, so either verdict would depend on the host's load and
+where the clock stopped; with the decay it passes by 0.11-0.20 from 160 to 570 steps."""
 
 import time
 
@@ -105,7 +107,7 @@ def build_model():
 
 def train(model, X, Y, time_budget_s):
     start = time.monotonic()
-    optimizer = optim = torch.optim.Adam(model.parameters(), lr=0.003)
+    optimizer = optim = torch.optim.Adam(model.parameters(), lr=0.005)
     criterion = nn.NLLLoss()
     model.train()
     while time.monotonic() - start < 0.7 * time_budget_s:
@@ -113,6 +115,9 @@ def train(model, X, Y, time_budget_s):
             if time.monotonic() - start > 0.7 * time_budget_s:
                 return
             input_tensor, target_tensor = X[i : i + batch_size], Y[i : i + batch_size]
+            # Adapted: the learning rate decays linearly with the budget spent, to a tenth.
+            for group in optimizer.param_groups:
+                group["lr"] = 0.005 * max(0.1, 1 - (time.monotonic() - start) / (0.7 * time_budget_s))
             optimizer.zero_grad()
             decoder_outputs = model(input_tensor, target_tensor)
             loss = criterion(decoder_outputs.view(-1, decoder_outputs.size(-1)), target_tensor.view(-1))
