@@ -243,9 +243,20 @@ def _imported_names(tree: ast.AST) -> set[str]:
     return names
 
 
+TORCH_LOAD_MODULES = ("torch", "torch.serialization")
+
+
+def _torch_load_names(tree: ast.AST) -> set[str]:
+    """Names that ``from torch import load`` (or ``torch.serialization``, or ``as x``) binds to ``torch.load``."""
+    return {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            and node.module in TORCH_LOAD_MODULES and not node.level for a in node.names if a.name == "load"}
+
+
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, imported: set[str], granted: frozenset[str] = frozenset()) -> None:
+    def __init__(self, imported: set[str], granted: frozenset[str] = frozenset(),
+                 torch_load_names: frozenset[str] = frozenset()) -> None:
         self.granted = granted  # modules this challenge grants (GRANTABLE_IMPORTS only)
+        self.torch_load_names = torch_load_names  # bare names bound to torch.load by a from-import
         self.violations: list[Violation] = []
         self.imported = imported  # names that hold a module (or one of its members)
         self.calls_seen: set[int] = set()  # `torch.load` nodes already judged as a call
@@ -317,8 +328,9 @@ class _Visitor(ast.NodeVisitor):
 
     def _check_torch_load(self, node: ast.Call) -> None:
         func = node.func
-        if not (isinstance(func, ast.Attribute) and func.attr == "load" and isinstance(func.value, ast.Name)
-                and func.value.id == "torch"):
+        is_attribute = (isinstance(func, ast.Attribute) and func.attr == "load" and isinstance(func.value, ast.Name)
+                        and func.value.id == "torch")
+        if not (is_attribute or (isinstance(func, ast.Name) and func.id in self.torch_load_names)):
             return
         self.calls_seen.add(id(func))
         given = [k.value for k in node.keywords if k.arg == "weights_only"]
@@ -382,7 +394,8 @@ def check_source(source: str, granted: frozenset[str] | set[str] = frozenset()) 
         return [Violation(0, f"the file is over {MAX_SOURCE_BYTES // 1000} KB; challenges need far less.")]
     try:
         tree = ast.parse(source)
-        visitor = _Visitor(_imported_names(tree), frozenset(granted) & GRANTABLE_IMPORTS)
+        visitor = _Visitor(_imported_names(tree), frozenset(granted) & GRANTABLE_IMPORTS,
+                           frozenset(_torch_load_names(tree)))
         visitor.visit(tree)
         found = {(v.line, v.message): v for v in _restricted_findings(source) + visitor.violations}
     except SyntaxError as exc:

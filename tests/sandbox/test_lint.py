@@ -141,6 +141,18 @@ def test_torch_load_severity(call: str, severity: str | None) -> None:
     assert [v.severity for v in check_source(source)] == ([severity] if severity else [])
 
 
+@pytest.mark.parametrize(("imports", "call", "severity"), [
+    ("from torch import load", "load(f, weights_only=False)", "error"),
+    ("from torch import load as unpickle", "unpickle(f, weights_only=False)", "error"),
+    ("from torch.serialization import load", "load(f)", "warning"),
+    ("from torch import load", "load(f, weights_only=True)", None),
+    ("from numpy import load", "load(f)", None),  # numpy.load refuses pickles unless allow_pickle=True
+])
+def test_torch_load_imported_by_name_is_judged_like_torch_load(imports: str, call: str, severity: str | None) -> None:
+    source = f"{imports}\nf = '/tmp/m.pt'\nstate = {call}\n"
+    assert [v.severity for v in check_source(source)] == ([severity] if severity else [])
+
+
 def test_torch_load_passed_around_is_a_warning() -> None:
     assert [v.severity for v in check_source("import torch\nloader = torch.load\n")] == ["warning"]
 
