@@ -220,6 +220,22 @@ def cmd_challenges_new(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+#: Design §2.4: the reference's margin over its threshold, on every seed.
+CALIBRATION_MARGIN = 0.05
+#: Design §2.4's relative term: thresholds from here up (accuracy-like scores in [0, 1])
+#: need reference error <= RELATIVE_ERROR_SHARE x (1 - threshold) instead.
+RELATIVE_FROM = 0.95
+RELATIVE_ERROR_SHARE = 0.5
+
+
+def required_margin(threshold: float, higher_is_better: bool) -> float:
+    """The margin §2.4 asks of a reference: 0.05, or for a score bar >= 0.95 (where 0.05 over it
+    is out of reach) the relative rule, error at most half of what the bar allows."""
+    if higher_is_better and RELATIVE_FROM <= threshold < 1.0:
+        return round(RELATIVE_ERROR_SHARE * (1.0 - threshold), 6)  # error <= share x (1 - bar)
+    return CALIBRATION_MARGIN
+
+
 def cmd_challenges_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     """Design §2.4 on OUR files, in this process: the reference passes with margin on N seeds
     within the training budget (never point --file at learner code: nothing here is sandboxed)."""
@@ -254,12 +270,14 @@ def cmd_challenges_calibrate(args: argparse.Namespace, settings: Settings) -> in
                 part = report.metrics.get(criterion.part, float("nan"))
                 margin = min(margin, part - criterion.threshold if criterion.at_least is not None
                              else criterion.threshold - part)
-            row["margin"] = round(margin, 4)
-            good = good and margin >= args.margin and run.phase_s.get("train", 0.0) <= challenge.spec.limits.train_budget_s
+            needed = args.margin if args.margin is not None else required_margin(config.metric.threshold,
+                                                                                 metric.higher_is_better)
+            row["margin"], row["margin_needed"] = round(margin, 4), needed
+            good = good and margin >= needed - 1e-9 and run.phase_s.get("train", 0.0) <= challenge.spec.limits.train_budget_s
         ok = ok and good
         rows.append(row)
         if not args.json:
-            print(f"seed {row['seed']}: {report.status} margin {row.get('margin')} train {row['phase_s'].get('train')} s "
+            print(f"seed {row['seed']}: {report.status} margin {row.get('margin')} (needs {row.get('margin_needed')}) train {row['phase_s'].get('train')} s "
                   f"cpu {row['cpu_s']} s failed={row['failed']} metrics={ {m: round(v, 4) for m, v in report.metrics.items()} }",
                   flush=True)
     load = os.getloadavg()[0]
@@ -541,7 +559,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("challenge")
     cal.add_argument("--seeds", type=int, default=3)
     cal.add_argument("--base-seed", type=int, default=1)
-    cal.add_argument("--margin", type=float, default=0.05)
+    cal.add_argument("--margin", type=float, default=None,
+                     help="the margin each seed needs (default: design §2.4's, 0.05 or the relative rule above 0.95)")
     cal.add_argument("--starter", action="store_true", help="the starter instead of the reference")
     cal.add_argument("--file", help="one of OUR files or folders instead")
     cal.add_argument("--json", action="store_true")

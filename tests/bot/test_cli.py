@@ -123,3 +123,14 @@ def test_sandbox_run_no_lint_leaves_only_the_kernel_layers(tmp_path: Path) -> No
     result = json.loads(raw.stdout)
     assert result["status"] == "ok", result
     assert "contained" in result["stdout"] and "ESCAPED" not in result["stdout"] and "uid 0" not in result["stdout"]
+
+
+@pytest.mark.parametrize(("threshold", "higher", "needed"), [
+    (0.80, True, 0.05), (0.90, True, 0.05),  # the plain margin
+    (0.95, True, 0.025), (0.96, True, 0.02), (0.99, True, 0.005),  # the relative rule: error <= half the allowance
+    (0.316, False, 0.05),  # lower-is-better ratios keep the plain margin
+])
+def test_calibration_margin_follows_design_2_4(threshold: float, higher: bool, needed: float) -> None:
+    from bot.cli import required_margin
+
+    assert required_margin(threshold, higher) == pytest.approx(needed)
