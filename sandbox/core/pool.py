@@ -50,6 +50,8 @@ DEFAULT_PRELOAD = (
     "torch.fx", "torch.export", "PIL.Image", "PIL.ImageFile", "PIL.PngImagePlugin", "math", "random", "collections",
     "itertools", "functools", "dataclasses", "typing", "sandbox.core.protocol",
 )
+#: How often a job waiting for the zygote looks again (its start takes seconds; this costs nothing).
+READY_POLL_S = 0.02
 #: Project files a job may see (relative to the project root), everything else stays hidden.
 DEFAULT_EXPORT = ("sandbox/__init__.py", "sandbox/core/*.py")
 
@@ -410,11 +412,18 @@ class WarmPool:
         return self._ready.wait(self.config.start_timeout_s if timeout is None else timeout)
 
     async def ready(self) -> None:
+        """Wait for the zygote on the event loop, not in an executor thread: a thread blocked in
+        ``Event.wait`` outlives a pool closed meanwhile and holds up the loop's shutdown for the
+        whole start-up limit."""
         self.start()
-        if not self._ready.is_set():
-            ok = await asyncio.get_running_loop().run_in_executor(None, self._ready.wait, self.config.start_timeout_s)
-            if not ok:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.start_timeout_s
+        while not self._ready.is_set():
+            if self._closing:
+                raise ZygoteDied("the warm pool is closing")
+            if loop.time() > deadline:
                 raise ZygoteDied(f"the warm pool did not start in time ({self.last_error or 'no reason known'})")
+            await asyncio.sleep(READY_POLL_S)
 
     def close(self) -> None:
         self._closing = True

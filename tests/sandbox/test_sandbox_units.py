@@ -111,3 +111,24 @@ def test_export_holds_the_core_and_the_kinds_sandbox_sides_only(tmp_path: Path) 
     assert not {n for n in names if n.endswith(("hooks.py", "reference.py", "starter.py", "challenge.toml",
                                                  "trained.py", "driver.py", "versions.toml"))}
     assert not {n for n in names if "/cases/" in n or n.startswith(("bot/", "storage/", "data/"))}
+
+
+@pytest.mark.sandbox
+async def test_a_job_waiting_for_the_zygote_ends_when_the_pool_closes() -> None:
+    """Closing the pool during its start-up fails the waiting job at once, and leaves no thread
+    behind that would hold up the event loop's shutdown for the 180 s start-up limit."""
+    import threading
+
+    from sandbox.core.pool import ZygoteDied
+
+    box = Sandbox(pool=PoolConfig(size=1, spare_slots=0, uid_base=61700))
+    if box.refusal:
+        pytest.skip(box.refusal)
+    before = {t.ident for t in threading.enumerate()}
+    waiting = asyncio.ensure_future(box.pool.ready())
+    await asyncio.sleep(0.05)  # the zygote takes seconds to import torch
+    assert not waiting.done()
+    box.pool.close()  # from the loop's thread on purpose: no executor thread of our own
+    with pytest.raises(ZygoteDied, match="closing"):
+        await asyncio.wait_for(waiting, 5)
+    assert not [t.name for t in threading.enumerate() if t.ident not in before and t.name.startswith("asyncio_")]
