@@ -303,6 +303,12 @@ class TutorService:
             await jobs.set_reply(session, submission_id, reply)
             await session.commit()
 
+    async def reply_of(self, submission_id: int) -> dict[str, Any]:
+        """Where the verdict of a submission was delivered (the keys its front end stored with
+        ``attach_reply``); empty for one graded without a job."""
+        async with self.sessions() as session:
+            return await jobs.reply_of(session, submission_id)
+
     async def mark_delivered(self, submission_id: int) -> None:
         async with self.sessions() as session:
             await jobs.mark_delivered(session, submission_id)

@@ -167,10 +167,22 @@ async def set_reply(session: AsyncSession, submission_id: int, reply: Mapping[st
     await session.flush()
 
 
+#: Reply keys that are credentials (a Discord interaction token can edit the bot's message for
+#: 15 minutes): kept only while the verdict is owed, so a delivered job's row holds none.
+SECRET_REPLY_KEYS = frozenset({"token"})
+
+
 async def mark_delivered(session: AsyncSession, submission_id: int) -> None:
     job = await _job(session, submission_id)
     job.delivered_at = job.delivered_at or utcnow()
+    job.reply = {k: v for k, v in job.reply.items() if k not in SECRET_REPLY_KEYS}
     await session.flush()
+
+
+async def reply_of(session: AsyncSession, submission_id: int) -> dict[str, Any]:
+    """Where a job's verdict went or goes (the front end's own keys), without credentials."""
+    job = await get_job(session, submission_id)
+    return {k: v for k, v in (job.reply if job is not None else {}).items() if k not in SECRET_REPLY_KEYS}
 
 
 @dataclass(frozen=True)
@@ -280,7 +292,7 @@ class SqlJobStore:
 
 __all__ = [
     "CHANNEL", "JobRow", "QueueSpot", "SqlJobStore", "active_job_for_user", "cancel_requested", "create_job",
-    "end_job", "get_job", "mark_delivered", "notify", "passed_before", "queue_spot", "record_job_result", "request_cancel",
+    "end_job", "get_job", "mark_delivered", "notify", "passed_before", "queue_spot", "record_job_result", "reply_of", "request_cancel",
     "set_reply", "start_job", "undelivered_jobs", "unfinished_jobs", "update_progress",
 ]
 

@@ -65,8 +65,6 @@ class TutorBot(commands.Bot):
         self.job_runner: JobRunner = job_runner or run_directly
         #: user id -> their grading job (one at a time)
         self.jobs: dict[int, RunningJob] = {}
-        #: submission id -> (channel id, message id) of its verdict, for review threads
-        self.submission_messages: dict[int, tuple[int, int]] = {}
         #: verdicts owed from before a restart, being delivered (the challenges feature fills it)
         self.resumed: list[RunningJob] = []
         #: buttons other features add under every verdict, in order

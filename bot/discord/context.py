@@ -11,6 +11,7 @@ holds them to it); `tutor(interaction)` gives the bot without importing it at ru
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 
 import discord
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from bot.discord.client import TutorBot
 
 log = logging.getLogger("tutor.discord")
+
+
+#: Posts a text with its allowed mentions where a verdict went (a followup, or the channel).
+Announce = Callable[[str, discord.AllowedMentions], Awaitable[object]]
 
 
 def tutor(interaction: discord.Interaction) -> TutorBot:
@@ -112,19 +117,29 @@ async def grant_completion_role(interaction: discord.Interaction, competency: in
     member = interaction.user
     if interaction.guild is None or not isinstance(member, discord.Member):
         return
-    service = tutor(interaction).service
+
+    async def announce(text: str, mentions: discord.AllowedMentions) -> None:
+        await interaction.followup.send(text, allowed_mentions=mentions)
+
+    await grant_completion_role_to(tutor(interaction), interaction.guild, member, competency, announce)
+
+
+async def grant_completion_role_to(bot: TutorBot, guild: discord.Guild, member: discord.Member, competency: int,
+                                   announce: Announce) -> None:
+    """The role grant itself, for a live interaction or a verdict delivered after a restart;
+    ``announce`` posts the congratulation where the verdict went."""
+    service = bot.service
     try:
-        settings = await service.guild_settings(guild_where(interaction))
+        settings = await service.guild_settings(Where(str(guild.id), guild.name))
         if not settings.completion_role_id:
             return
-        role = interaction.guild.get_role(int(settings.completion_role_id))
+        role = guild.get_role(int(settings.completion_role_id))
         if role is None or role in member.roles:
             return
         if not await service.competency_complete(who_of(member), competency):
             return
         await member.add_roles(role, reason=f"completed competency {competency}")
-        await interaction.followup.send(
-            f"🎓 {member.mention} completed competency {competency} and earned {role.mention}!",
-            allowed_mentions=discord.AllowedMentions(users=[member]))
+        await announce(f"🎓 {member.mention} completed competency {competency} and earned {role.mention}!",
+                       discord.AllowedMentions(users=[member]))
     except (discord.HTTPException, TutorError, NotFound) as exc:
         log.warning("could not grant the completion role to %s: %s", member.id, exc)

@@ -54,3 +54,18 @@ async def test_queue_position_eta_and_cancel(session: AsyncSession, seed: Any) -
     await jobs.mark_delivered(session, ids[0])
     assert [j.submission_id for j in await jobs.undelivered_jobs(session, "discord")] == ids[1:]
     assert [j.submission_id for j in await jobs.unfinished_jobs(session)] == [ids[2]]
+
+
+async def test_a_delivered_job_keeps_where_its_verdict_went_but_no_credentials(session: AsyncSession, seed: Any) -> None:
+    alice = await seed.user("alice")
+    sid = await seed.submission(alice, "install-command")
+    await jobs.create_job(session, sid, user_id=alice, queue="cpu", files={},
+                          reply={"via": "discord", "token": "interaction-token", "channel_id": 7})
+    assert (await jobs.undelivered_jobs(session, "discord"))[0].reply["token"] == "interaction-token"  # owed: kept
+    assert "token" not in await jobs.reply_of(session, sid)
+    await jobs.set_reply(session, sid, {"message_id": 99})
+    await jobs.mark_delivered(session, sid)
+    row = await jobs.get_job(session, sid)
+    assert row is not None and row.reply == {"via": "discord", "channel_id": 7, "message_id": 99}
+    assert await jobs.reply_of(session, sid) == {"via": "discord", "channel_id": 7, "message_id": 99}
+    assert await jobs.reply_of(session, sid + 1000) == {}  # graded without a job

@@ -25,7 +25,7 @@ import discord
 
 from bot.discord.challenges import render
 from bot.discord.challenges.views import VerdictView
-from bot.discord.context import grant_completion_role, where_of, who_of
+from bot.discord.context import grant_completion_role, grant_completion_role_to, where_of, who_of
 from bot.errors import Busy, Cancelled, TutorError
 from bot.service import PendingDelivery, Verdict
 from challenges.catalogue import Challenge
@@ -174,11 +174,7 @@ class LiveGrade:
     async def _verdict(self, verdict: Verdict) -> None:
         self.submission_id = verdict.submission_id
         message = await deliver_verdict(self.bot, verdict, self.user.display_name, self._show)
-        if message is not None:
-            self.bot.submission_messages[verdict.submission_id] = (message.channel.id, message.id)
-            with contextlib.suppress(TutorError, Exception):
-                await self.bot.service.attach_reply(verdict.submission_id,
-                                                    {"message_id": message.id, "channel_id": message.channel.id})
+        await remember_message(self.bot, verdict.submission_id, message)
         await self._delivered()
         if verdict.first_pass:
             await grant_completion_role(self.interaction, verdict.challenge.spec.competency)
@@ -275,6 +271,15 @@ async def deliver_verdict(bot: TutorBot, verdict: Verdict, user_name: str, show:
     return message
 
 
+async def remember_message(bot: TutorBot, submission_id: int, message: discord.Message | None) -> None:
+    """Store where the verdict landed with its job: a mentor's review thread opens on that
+    message, whether or not this process delivered it."""
+    if message is None:
+        return
+    with contextlib.suppress(TutorError, Exception):
+        await bot.service.attach_reply(submission_id, {"message_id": message.id, "channel_id": message.channel.id})
+
+
 class ResumedGrade:
     """A verdict owed to a Discord message from before a restart: follow the job in the database
     and deliver it there (the original message while its token lives, else the channel)."""
@@ -305,10 +310,30 @@ class ResumedGrade:
             await self._show(embed=render.error_embed(str(exc)), view=None)
         else:
             message = await deliver_verdict(self.bot, verdict, user_name, self._show)
-            if message is not None:
-                self.bot.submission_messages[verdict.submission_id] = (message.channel.id, message.id)
+            await remember_message(self.bot, verdict.submission_id, message)
+            if verdict.first_pass:
+                await self._grant_completion_role(verdict.challenge.spec.competency)
         with contextlib.suppress(TutorError, Exception):
             await service.mark_delivered(self.pending.submission_id)
+
+    async def _grant_completion_role(self, competency: int) -> None:
+        """The role a live verdict would have granted; the congratulation goes to the channel."""
+        guild_id, user_id, channel_id = (self.reply.get(k) for k in ("guild_id", "user_id", "channel_id"))
+        guild = self.bot.get_guild(int(guild_id)) if guild_id else None
+        if guild is None or not user_id:
+            return
+        try:
+            member = guild.get_member(int(user_id)) or await guild.fetch_member(int(user_id))
+            channel = self.bot.get_channel(int(channel_id)) if channel_id else None
+        except discord.HTTPException as exc:  # the learner left the server meanwhile
+            log.warning("no member %s to grant the completion role: %s", user_id, exc)
+            return
+
+        async def announce(text: str, mentions: discord.AllowedMentions) -> None:
+            if isinstance(channel, discord.abc.Messageable):
+                await channel.send(text, allowed_mentions=mentions)
+
+        await grant_completion_role_to(self.bot, guild, member, competency, announce)
 
     async def _show(self, *, embed: discord.Embed, view: discord.ui.View | None,
                     files: list[discord.File] | None = None) -> discord.Message | None:

@@ -16,6 +16,7 @@ from bot.discord import render
 from bot.discord.base import PersistentButton, TutorModal, TutorView, persistent_view
 from bot.discord.context import guild_where, require_mentor, tutor, where_of, who_of
 from bot.discord.reviews import render as review_render
+from bot.errors import TutorError
 
 log = logging.getLogger("tutor.discord.reviews")
 
@@ -81,12 +82,13 @@ async def review_thread(interaction: discord.Interaction, submission_id: int, ch
     """The thread on the submission's verdict message (created on first use), or one in this channel."""
     bot = tutor(interaction)
     name = review_render.thread_name(challenge_id, learner)
-    known = bot.submission_messages.get(submission_id)
     try:
-        if known is not None:
-            channel = bot.get_channel(known[0])
+        delivered = await bot.service.reply_of(submission_id)
+        channel_id, message_id = delivered.get("channel_id"), delivered.get("message_id")
+        if channel_id and message_id:
+            channel = bot.get_channel(int(channel_id))
             if isinstance(channel, discord.TextChannel):
-                message = await channel.fetch_message(known[1])
+                message = await channel.fetch_message(int(message_id))
                 if message.thread is not None:
                     return message.thread
                 return await message.create_thread(name=name, auto_archive_duration=1440)
@@ -96,7 +98,7 @@ async def review_thread(interaction: discord.Interaction, submission_id: int, ch
         if isinstance(channel, discord.TextChannel):
             anchor = await channel.send(f"Review of submission #{submission_id} (`{challenge_id}`)")
             return await anchor.create_thread(name=name, auto_archive_duration=1440)
-    except discord.HTTPException as exc:
+    except (discord.HTTPException, TutorError) as exc:
         log.warning("cannot open a review thread for #%s: %s", submission_id, exc)
     return None
 

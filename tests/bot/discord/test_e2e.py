@@ -15,7 +15,9 @@ with 10062 Unknown Interaction.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,10 @@ import pytest
 from discord import app_commands
 from simcord_helpers import GradingWorker, wait_until
 
-from bot.service import TutorService
+from bot.discord.challenges.live_grade import reattach
+from bot.service import TutorService, Where, Who
+from bot.uploads import read_uploads
+from storage import jobs
 from storage import repository as repo
 
 SHAPES = Path(__file__).resolve().parents[3] / "challenges" / "content" / "shapes_classifier"
@@ -97,6 +102,40 @@ def title(result: Any) -> str:
 def graded(result: Any) -> bool:
     t = title(result)
     return bool(t) and not t.startswith("Grading")
+
+
+def who(member: Any) -> Who:
+    return Who(str(member.id), member.name)
+
+
+def where(guild: Any) -> Where:
+    return Where(str(guild.id), guild.name)
+
+
+def points_on_board(board: Any, name: str) -> int:
+    line = next(ln for ln in (embed_of(board).description or "").splitlines() if name in ln)  # type: ignore[union-attr]
+    return int(re.search(r"(\d+) pts", line)[1])  # type: ignore[index]
+
+
+def role_granted(env: Any, member: Any, role: Any) -> bool:
+    return any(r.method == "PUT" and r.path.endswith(f"/members/{member.id}/roles/{role.id}") for r in env.http_requests)
+
+
+async def completion_role(env: Any, guild: Any, channel: Any) -> Any:
+    """A role an admin sets, through /admin, as the guild's competency-completion role."""
+    admin_role = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    installed = guild.create_role("Installer")
+    admin = guild.add_member(env.create_user("ada"), roles=[admin_role])
+    assert (await admin.slash(channel, "admin completion-role", role=installed)).ephemeral
+    return installed
+
+
+async def pass_through_the_service(service: TutorService, member: Any, guild: Any, challenge_ids: list[str]) -> None:
+    """Pass challenges with their references, straight through the service (not what a test is about)."""
+    for challenge_id in challenge_ids:
+        reference = service.challenge(challenge_id).reference_path
+        verdict = await service.submit_files(who(member), where(guild), challenge_id, read_uploads([reference]))
+        assert verdict.report.status == "passed", (challenge_id, verdict.report)
 
 
 async def world(env: Any) -> tuple[Any, Any, Any, Any]:
@@ -287,11 +326,12 @@ async def test_quiz_with_explanations_counts_towards_points(simcord_env: Any, wo
     env = simcord_env
     worker.start(env)
     guild, channel, alice, _bob = await world(env)
-    admin_role = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
-    installed = guild.create_role("Installer")
-    admin = guild.add_member(env.create_user("ada"), roles=[admin_role])
-    assert (await admin.slash(channel, "admin completion-role", role=installed)).ephemeral
+    installed = await completion_role(env, guild, channel)
     quiz = tutor_svc.quiz("quiz-install")
+    # The quiz is the last of competency 1 alice has left: passing it completes the competency.
+    await pass_through_the_service(tutor_svc, alice, guild, [c.id for c in tutor_svc.list_challenges(1) if c.id != quiz.id])
+    assert not role_granted(env, alice, installed)
+    before = points_on_board(await alice.slash(channel, "leaderboard"), "alice")
     played = await alice.slash(channel, "quiz", competency=1)
     assert played.ephemeral and "question 1/10" in title(played)
     message = played.response
@@ -304,11 +344,51 @@ async def test_quiz_with_explanations_counts_towards_points(simcord_env: Any, wo
         assert question.explanation[:40] in explained
     final = embed_of(played)
     assert final is not None and "Passed" in (final.title or "") and "9/10" in (final.description or "")
-    board = await alice.slash(channel, "leaderboard")
-    assert "50" in (embed_of(board).description or "")  # type: ignore[union-attr]
-    # Competency 1 holds only this quiz in the catalogue so far: passing it completes the competency.
-    if len(tutor_svc.list_challenges(1)) == 1:
-        assert any(r.method == "PUT" and r.path.endswith(f"/members/{alice.id}/roles/{installed.id}") for r in env.http_requests)
+    assert points_on_board(await alice.slash(channel, "leaderboard"), "alice") == before + quiz.spec.points
+    assert role_granted(env, alice, installed)
+
+
+async def test_a_verdict_owed_from_before_a_restart_reaches_the_channel_and_grants_the_role(
+        simcord_env: Any, worker: GradingWorker, tutor_svc: TutorService) -> None:
+    """The bot went down while a job graded and the interaction's token expired meanwhile: on
+    start, `reattach` follows the job, posts the verdict in the channel and grants the role the
+    live path would have granted."""
+    env = simcord_env
+    worker.start(env)
+    guild, channel, alice, _bob = await world(env)
+    installed = await completion_role(env, guild, channel)
+    last, *others = [c for c in tutor_svc.list_challenges(1) if c.spec.kind != "quiz"]
+    await pass_through_the_service(tutor_svc, alice, guild, [c.id for c in others])
+    quiz = tutor_svc.quiz("quiz-install")
+    await tutor_svc.finish_quiz(who(alice), where(guild), quiz.id, [q.answer for q in quiz.spec.questions])
+
+    gone = (discord.utils.utcnow() - dt.timedelta(minutes=1)).isoformat()
+    reply = {"via": "discord", "application_id": env.bot.application_id, "token": "expired", "expires_at": gone,
+             "channel_id": channel.id, "guild_id": guild.id, "user_id": alice.id, "user_name": "alice"}
+    submission = await tutor_svc.enqueue_files(who(alice), where(guild), last.id, read_uploads([last.reference_path]),
+                                               reply=reply)
+    await asyncio.wait_for(tutor_svc.follow(submission), 120)  # graded while no bot listened
+    assert [p.submission_id for p in await tutor_svc.pending_deliveries("discord")] == [submission]
+    assert not role_granted(env, alice, installed)
+
+    resumed = await reattach(env.bot)  # what the challenges feature runs when it loads
+    assert [r.pending.submission_id for r in resumed] == [submission]
+    posted = f"your `{last.id}` submission"
+    await wait_until(env, lambda: any(posted in (m.content or "") and m.embeds for m in channel.history()),
+                     what="the re-attached verdict in the channel")
+    message = next(m for m in channel.history() if posted in (m.content or ""))
+    assert (message.embeds[0].title or "").startswith("✅"), message.embeds[0].title
+    await wait_until(env, lambda: role_granted(env, alice, installed), what="the completion role")
+    assert any("completed competency 1" in (m.content or "") for m in channel.history())
+    for job in resumed:
+        assert job.task is not None
+        await job.task
+    assert await tutor_svc.pending_deliveries("discord") == []
+    stored = await tutor_svc.reply_of(submission)  # a review thread opens on the message; no token is kept
+    assert stored["message_id"] == message.id and stored["channel_id"] == channel.id
+    async with tutor_svc.sessions() as session:
+        row = await jobs.get_job(session, submission)
+    assert row is not None and "token" not in row.reply
 
 
 async def test_errors_are_ephemeral_and_pages_belong_to_the_invoker(simcord_env: Any, worker: GradingWorker) -> None:
