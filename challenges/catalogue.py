@@ -103,18 +103,40 @@ class Question(BaseModel):
         return self
 
 
+class Patch(BaseModel):
+    """One edit of a case's base: ``old`` must stand exactly once in it (in ``file``, for a
+    multi-file base), and becomes ``new``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    old: str = Field(min_length=1)
+    new: str
+    file: str | None = None
+
+
 class Case(BaseModel):
-    """A known submission and the status it must get (``cases/cases.toml``). ``file`` is a file or
-    a folder (multi-file challenges) under ``cases/``; ``fails`` optionally names the checks that
-    must fail."""
+    """A known submission and the status it must get (``cases/cases.toml``). Either ``file``, a
+    file or a folder (multi-file challenges) under ``cases/``, or ``base`` (``reference`` or
+    ``starter``) with ``patch``, the edits that make it this case (none: the base as it is): a
+    case that is the reference with one thing wrong says so in a few lines instead of copying it. ``fails``
+    optionally names the checks that must fail."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
-    file: str
+    file: str | None = None
+    base: Literal["reference", "starter"] | None = None
+    patch: list[Patch] = Field(default_factory=list)
     expected: Status
     why: str = ""
     fails: list[str] = Field(default_factory=list)
     diagnoses: list[str] = Field(default_factory=list)  # diagnoses that must name the cause (essential or actionable)
+
+    @model_validator(mode="after")
+    def _file_or_patched_base(self) -> Case:
+        if (self.file is None) == (self.base is None):
+            raise ValueError(f"case {self.name!r}: give either file or base (with patch), not both or neither")
+        if self.file is not None and self.patch:
+            raise ValueError(f"case {self.name!r}: patch goes with base, not with file")
+        return self
 
 
 class ChallengeSpec(BaseModel):
@@ -256,10 +278,24 @@ class Challenge:
             raise CatalogueError(f"{path}: {exc}") from exc
 
     def case_files(self, case: Case) -> dict[str, str]:
-        path = self.folder / "cases" / case.file
-        if path.is_dir():
-            return read_folder(path)
-        return {path.name: path.read_text(encoding="utf-8")}
+        """The files of a case: its own under ``cases/``, or its base with the patch applied."""
+        if case.file is not None:
+            path = self.folder / "cases" / case.file
+            if path.is_dir():
+                return read_folder(path)
+            return {path.name: path.read_text(encoding="utf-8")}
+        files = dict(self.reference_files if case.base == "reference" else self.starter_files)
+        for edit in case.patch:
+            name = edit.file or (next(iter(files)) if len(files) == 1 else None)
+            text = files.get(name or "")
+            if name is None or text is None:
+                raise CatalogueError(f"{self.id}: case {case.name!r}: name the file of {edit.old[:40]!r} "
+                                     f"(one of {sorted(files)})")
+            if text.count(edit.old) != 1:
+                raise CatalogueError(f"{self.id}: case {case.name!r}: {edit.old[:60]!r} stands "
+                                     f"{text.count(edit.old)} times in the {case.base}'s {name}, not once")
+            files[name] = text.replace(edit.old, edit.new)
+        return files
 
     def pass_lines(self) -> list[str]:
         """What passes, one line per gating check, for statements and embeds."""

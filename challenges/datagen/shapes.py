@@ -18,6 +18,8 @@ Foreground ~ U(0.6, 1), background ~ U(0, 0.3); Gaussian noise; clamped to [0, 1
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 #: Bump when a generator changes: cached baselines are keyed by it.
@@ -41,12 +43,16 @@ def _masks(kind: np.ndarray, dx: np.ndarray, dy: np.ndarray, r: np.ndarray) -> n
     return np.where(k == 0, circle, np.where(k == 1, square, np.where(k == 2, triangle, cross)))
 
 
-def render_shapes(
-    n: int, rng: np.random.Generator, size: int = 28, centred: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Clean (noise-free) images ``(n, 1, size, size)`` float32 in [0, 1] and int64 labels."""
-    h = float(size)
-    labels = rng.integers(0, len(SHAPE_NAMES), size=n)
+#: (per-sample kinds, x and y offsets from the centre, radii) -> boolean (n, H, W) masks
+MaskFn = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def paint_shapes(labels: np.ndarray, rng: np.random.Generator, size: int = 28, centred: bool = False,
+                 masks: MaskFn = _masks) -> np.ndarray:
+    """Clean images ``(n, 1, size, size)`` float32 in [0, 1], one shape of kind ``labels[i]`` each
+    (drawn by ``masks``); radius, centre, foreground and background come from ``rng`` in that
+    order, so every generator built on it draws the same stream for the same seed."""
+    n, h = len(labels), float(size)
     if centred:
         r = rng.uniform(0.22 * h, 0.34 * h, size=n)
         cx = (h - 1) / 2 + rng.uniform(-3.0, 3.0, size=n)
@@ -60,9 +66,16 @@ def render_shapes(
     grid = np.arange(size, dtype=np.float64)
     dx = grid[None, None, :] - cx[:, None, None]
     dy = grid[None, :, None] - cy[:, None, None]
-    mask = _masks(labels, dx, dy, r[:, None, None])
-    images = np.where(mask, fg[:, None, None], bg[:, None, None])
-    return images[:, None].astype(np.float32), labels.astype(np.int64)
+    mask = masks(labels, dx, dy, r[:, None, None])
+    return np.where(mask, fg[:, None, None], bg[:, None, None])[:, None].astype(np.float32)
+
+
+def render_shapes(
+    n: int, rng: np.random.Generator, size: int = 28, centred: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clean (noise-free) images ``(n, 1, size, size)`` float32 in [0, 1] and int64 labels."""
+    labels = rng.integers(0, len(SHAPE_NAMES), size=n)
+    return paint_shapes(labels, rng, size=size, centred=centred), labels.astype(np.int64)
 
 
 def add_noise(clean: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from challenges.datagen.shapes import add_noise
+from challenges.datagen.shapes import add_noise, paint_shapes
 
 TARGET_NAMES: tuple[str, ...] = ("ring", "diamond", "horizontal bar", "vertical bar")
 RING_INNER = 0.55
@@ -54,19 +54,8 @@ def make_transfer_target(n: int, seed: int, size: int = 28, noise: float = 0.15,
                          invert: bool = False) -> dict[str, np.ndarray]:
     """``x`` (n, 1, size, size) float32 in [0, 1] and ``y`` int64 labels in 0..3 (``TARGET_NAMES``)."""
     rng = np.random.default_rng(seed)
-    h = float(size)
     labels = _labels(n, balanced, rng)
-    r = rng.uniform(0.18 * h, 0.32 * h, size=n)
-    cx = rng.uniform(r, h - 1 - r)
-    cy = rng.uniform(r, h - 1 - r)
-    fg = rng.uniform(0.6, 1.0, size=n)
-    bg = rng.uniform(0.0, 0.3, size=n)
-    grid = np.arange(size, dtype=np.float64)
-    dx = grid[None, None, :] - cx[:, None, None]
-    dy = grid[None, :, None] - cy[:, None, None]
-    mask = _target_masks(labels, dx, dy, r[:, None, None])
-    clean = np.where(mask, fg[:, None, None], bg[:, None, None])[:, None].astype(np.float32)
-    x = add_noise(clean, noise, rng)
+    x = add_noise(paint_shapes(labels, rng, size=size, masks=_target_masks), noise, rng)
     if invert:
         x = (1.0 - x).astype(np.float32)
     return {"x": x, "y": labels.astype(np.int64)}

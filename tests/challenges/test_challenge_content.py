@@ -34,7 +34,7 @@ def test_folder_loads_with_what_its_kind_needs(folder: Path) -> None:
     assert challenge.pass_lines()
     cases = challenge.cases()
     for case in cases:
-        assert (folder / "cases" / case.file).exists(), case.file
+        assert challenge.case_files(case), case.name  # a file that exists, or a patch that applies
     common = challenge.kind.common_cases(challenge)
     assert {c.case.name for c in common}.isdisjoint({c.name for c in cases})
     statuses = {c.expected for c in cases} | {c.case.expected for c in common}
@@ -63,3 +63,35 @@ def test_the_catalogue_covers_all_nine_competencies() -> None:
     per_competency = {n: sum(c.spec.competency == n for c in graded) for n in COMPETENCIES}
     assert sorted(per_competency) == list(range(1, 10))
     assert all(count >= 2 for count in per_competency.values()), per_competency
+
+
+def test_a_case_is_a_file_or_a_patched_base() -> None:
+    from pydantic import ValidationError
+
+    from challenges.catalogue import Case
+
+    with pytest.raises(ValidationError, match="either file or base"):
+        Case(name="both", file="x.py", base="reference", expected="failed")
+    with pytest.raises(ValidationError, match="either file or base"):
+        Case(name="neither", expected="failed")
+    with pytest.raises(ValidationError, match="patch goes with base"):
+        Case(name="odd", file="x.py", patch=[{"old": "a", "new": "b"}], expected="failed")  # type: ignore[list-item]
+    assert Case(name="the-starter-as-it-is", base="starter", expected="failed").patch == []
+
+
+def test_a_patch_applies_once_or_says_where_it_went_wrong() -> None:
+    from challenges.catalogue import Case, load_catalogue
+    from challenges.errors import CatalogueError
+
+    challenge = load_catalogue().get("bottleneck-dae")
+    assert challenge is not None
+    reference = challenge.reference_files["reference.py"]
+    edit = {"old": "def corrupt(", "new": "def corrupted("}
+    patched = challenge.case_files(Case(name="renamed", base="reference", patch=[edit], expected="error"))  # type: ignore[list-item]
+    assert patched == {"reference.py": reference.replace("def corrupt(", "def corrupted(")}
+    missing = Case(name="drifted", base="reference", patch=[{"old": "no such line", "new": ""}], expected="failed")  # type: ignore[list-item]
+    with pytest.raises(CatalogueError, match="stands 0 times"):
+        challenge.case_files(missing)
+    twice = Case(name="vague", base="reference", patch=[{"old": "torch", "new": "np"}], expected="failed")  # type: ignore[list-item]
+    with pytest.raises(CatalogueError, match="not once"):
+        challenge.case_files(twice)
