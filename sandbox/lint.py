@@ -246,10 +246,10 @@ def _imported_names(tree: ast.AST) -> set[str]:
 TORCH_LOAD_MODULES = ("torch", "torch.serialization")
 
 
-def _torch_load_names(tree: ast.AST) -> set[str]:
+def _torch_load_names(tree: ast.AST) -> frozenset[str]:
     """Names that ``from torch import load`` (or ``torch.serialization``, or ``as x``) binds to ``torch.load``."""
-    return {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-            and node.module in TORCH_LOAD_MODULES and not node.level for a in node.names if a.name == "load"}
+    return frozenset({a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            and node.module in TORCH_LOAD_MODULES and not node.level for a in node.names if a.name == "load"})
 
 
 class _Visitor(ast.NodeVisitor):
@@ -395,7 +395,7 @@ def check_source(source: str, granted: frozenset[str] | set[str] = frozenset()) 
     try:
         tree = ast.parse(source)
         visitor = _Visitor(_imported_names(tree), frozenset(granted) & GRANTABLE_IMPORTS,
-                           frozenset(_torch_load_names(tree)))
+                           _torch_load_names(tree))
         visitor.visit(tree)
         found = {(v.line, v.message): v for v in _restricted_findings(source) + visitor.violations}
     except SyntaxError as exc:

@@ -175,14 +175,18 @@ SECRET_REPLY_KEYS = frozenset({"token"})
 async def mark_delivered(session: AsyncSession, submission_id: int) -> None:
     job = await _job(session, submission_id)
     job.delivered_at = job.delivered_at or utcnow()
-    job.reply = {k: v for k, v in job.reply.items() if k not in SECRET_REPLY_KEYS}
+    job.reply = _without_secrets(job.reply)
     await session.flush()
 
 
 async def reply_of(session: AsyncSession, submission_id: int) -> dict[str, Any]:
     """Where a job's verdict went or goes (the front end's own keys), without credentials."""
     job = await get_job(session, submission_id)
-    return {k: v for k, v in (job.reply if job is not None else {}).items() if k not in SECRET_REPLY_KEYS}
+    return _without_secrets(job.reply) if job is not None else {}
+
+
+def _without_secrets(reply: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in reply.items() if k not in SECRET_REPLY_KEYS}
 
 
 @dataclass(frozen=True)

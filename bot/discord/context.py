@@ -46,8 +46,11 @@ def who_of(user: discord.abc.User) -> Who:
 
 
 def where_of(interaction: discord.Interaction) -> Where | None:
-    guild = interaction.guild
-    return Where(str(guild.id), guild.name) if guild is not None else None
+    return where_of_guild(interaction.guild) if interaction.guild is not None else None
+
+
+def where_of_guild(guild: discord.Guild) -> Where:
+    return Where(str(guild.id), guild.name)
 
 
 def guild_where(interaction: discord.Interaction) -> Where:
@@ -130,7 +133,7 @@ async def grant_completion_role_to(bot: TutorBot, guild: discord.Guild, member: 
     ``announce`` posts the congratulation where the verdict went."""
     service = bot.service
     try:
-        settings = await service.guild_settings(Where(str(guild.id), guild.name))
+        settings = await service.guild_settings(where_of_guild(guild))
         if not settings.completion_role_id:
             return
         role = guild.get_role(int(settings.completion_role_id))
